@@ -1,0 +1,22 @@
+/**
+ * One CLI subcommand. Each lives in its own file under `platform/cli/commands/` and is
+ * listed in `commands/index.ts`; `main.ts` only dispatches.
+ */
+export interface Command {
+  /** The word after `kafka-stages`, e.g. `kafka` or `example`. */
+  readonly name: string;
+  /** One line for the command list. */
+  readonly summary: string;
+  /** Full `--help` text: usage, options with defaults, examples. */
+  readonly help: string;
+  /**
+   * Runs the command with the arguments after its name. Resolves to the exit code.
+   * Throws {@link UsageError} for bad arguments; main prints the message and the help.
+   */
+  run(argv: string[]): Promise<number>;
+}
+
+/** Bad command-line input: printed with a pointer to `--help`, exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}

@@ -1,0 +1,4 @@
+import type { Command } from '../command';
+
+/** Every subcommand, in the order `--help` lists them. Add one line per command file. */
+export const commands: readonly Command[] = [];

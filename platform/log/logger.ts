@@ -1,0 +1,63 @@
+import pino, { type Logger, type LoggerOptions } from 'pino';
+import pretty from 'pino-pretty';
+
+export type { Logger } from 'pino';
+
+/** Where log lines go and how they look. */
+export interface LoggerSettings {
+  /** `trace` … `fatal`, or `silent`. Default: `LOG_LEVEL`, else `info`. */
+  level?: string;
+  /**
+   * `pretty` for people (colour, one line per event), `json` for machines.
+   * Default: `LOG_FORMAT`, else `pretty` when stderr is a terminal and `json` otherwise.
+   */
+  format?: 'pretty' | 'json';
+  /** Component name put on every line. */
+  name?: string;
+}
+
+const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
+
+/**
+ * Creates the process logger. Logs go to stderr so that commands whose stdout is data
+ * (`example seed --json`, `generate`) stay pipeable.
+ */
+export function createLogger(settings: LoggerSettings = {}): Logger {
+  const level = settings.level ?? process.env.LOG_LEVEL ?? 'info';
+  if (!LEVELS.has(level)) {
+    throw new Error(
+      `log level '${level}' is not one of ${[...LEVELS].join(', ')} (set LOG_LEVEL or --log-level)`,
+    );
+  }
+  const envFormat = process.env.LOG_FORMAT;
+  const format =
+    settings.format ??
+    (envFormat === 'json' || envFormat === 'pretty' ? envFormat : undefined) ??
+    (process.stderr.isTTY ? 'pretty' : 'json');
+  const options: LoggerOptions = { level, base: settings.name ? { name: settings.name } : {} };
+  if (format === 'pretty') {
+    return pino(
+      options,
+      pretty({
+        destination: 2,
+        colorize: process.stderr.isTTY,
+        sync: true,
+        ignore: 'pid,hostname',
+      }),
+    );
+  }
+  return pino(options, pino.destination({ fd: 2, sync: true }));
+}
+
+let root: Logger | undefined;
+
+/** The shared process logger, created on first use from the environment. */
+export function logger(): Logger {
+  root ??= createLogger();
+  return root;
+}
+
+/** Replaces the shared logger (the CLI does this once it has parsed `--log-level`). */
+export function setLogger(next: Logger): void {
+  root = next;
+}

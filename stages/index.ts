@@ -1,0 +1,2 @@
+// The public surface of the stages layer. Hand-curated: add exports here deliberately.
+export {};

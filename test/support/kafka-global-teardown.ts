@@ -1,0 +1,2 @@
+// Placeholder: the broker work replaces this.
+export default async function globalTeardown(): Promise<void> {}
