@@ -49,7 +49,7 @@ seed: build ## Run the seed example in-process (counter -> evens -> consumers)
 ##@ Test
 
 .PHONY: test
-test: deps kafka-jars test-tools lint typecheck ## Install everything, then lint, type-check and run every test with coverage
+test: deps kafka-jars helm test-tools lint typecheck build ## Install everything (pinned Node, npm packages, Kafka jars, helm, promtool, chromium), lint, type-check, then every test with coverage
 	bash tools/run-jest.sh --coverage
 
 .PHONY: test-unit
