@@ -21,6 +21,10 @@ export interface StageSnapshot {
   readonly stage: string;
   readonly pendingDemand: number;
   readonly bufferedEvents: number;
+  /** Optional, for `/topology`: `producer`, `producer_consumer` or `consumer`. */
+  readonly kind?: string;
+  /** Optional, for `/topology`: names of the stages this one subscribes to (its producers). */
+  readonly subscribedTo?: readonly string[];
 }
 
 /** Counts of one handler call (one batch) of a stage. */

@@ -1,0 +1,231 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { ReasonLabel } from './reason-label';
+import type { PartitionSnapshot, StageSnapshot } from './telemetry';
+
+/** A registered snapshot provider, read at scrape time. */
+export interface ObservedProvider {
+  readonly pipeline: string;
+  readonly partitions?: () => readonly PartitionSnapshot[];
+  readonly stages?: () => readonly StageSnapshot[];
+}
+
+const SECONDS_FAST = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
+const SECONDS_END_TO_END = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+const BATCH_EVENTS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
+
+/**
+ * Every `kafka_stages_*` series of the platform (the binding catalogue, /tmp/metrics.md and
+ * design.md), created once per registry and shared by every pipeline that reports into it:
+ * prom-client refuses a second metric of the same name, and one metric with a `pipeline`
+ * label is what Prometheus wants anyway.
+ *
+ * Counters and histograms are updated per batch by {@link createTelemetry}; the gauges that
+ * describe state (demand, buffers, lag, paused, commit age) are computed in `collect()` at
+ * scrape time from the registered providers, so nothing is pushed per event.
+ */
+export class MetricCatalogue {
+  readonly providers = new Set<ObservedProvider>();
+  /** Shared by every pipeline of the registry, so the bound holds per registry. */
+  readonly reasons = new ReasonLabel();
+  defaultMetricsCollected = false;
+
+  readonly stageEventsIn: Counter<'pipeline' | 'stage'>;
+  readonly stageEventsOut: Counter<'pipeline' | 'stage'>;
+  readonly stageHandlerDuration: Histogram<'pipeline' | 'stage'>;
+  readonly stageBatchEvents: Histogram<'pipeline' | 'stage'>;
+  readonly stagePendingDemand: Gauge<'pipeline' | 'stage'>;
+  readonly stageBufferedEvents: Gauge<'pipeline' | 'stage'>;
+  readonly stageFailures: Counter<'pipeline' | 'stage' | 'reason'>;
+  readonly sourceLag: Gauge<'pipeline' | 'topic' | 'partition'>;
+  readonly sourcePaused: Gauge<'pipeline' | 'topic' | 'partition'>;
+  readonly sourcePauses: Counter<'pipeline' | 'topic' | 'partition'>;
+  readonly sourceCommitDuration: Histogram<'pipeline' | 'topic'>;
+  readonly sourceLastCommitAge: Gauge<'pipeline' | 'topic' | 'partition'>;
+  readonly sourceRebalances: Counter<'pipeline'>;
+  readonly deadLettered: Counter<'pipeline' | 'topic' | 'reason'>;
+  readonly endToEndLatency: Histogram<'pipeline'>;
+  readonly traceContextInvalid: Counter<'pipeline'>;
+  readonly pipelineReady: Gauge<'pipeline'>;
+  readonly sinkRecords: Counter<'pipeline' | 'topic'>;
+
+  constructor(readonly registry: Registry) {
+    const registers = [registry];
+    const providers = this.providers;
+    this.stageEventsIn = new Counter({
+      name: 'kafka_stages_stage_events_in_total',
+      help: 'Events a stage received (handled by its handler).',
+      labelNames: ['pipeline', 'stage'],
+      registers,
+    });
+    this.stageEventsOut = new Counter({
+      name: 'kafka_stages_stage_events_out_total',
+      help: 'Events a stage emitted downstream (or delivered, for a sink).',
+      labelNames: ['pipeline', 'stage'],
+      registers,
+    });
+    this.stageHandlerDuration = new Histogram({
+      name: 'kafka_stages_stage_handler_duration_seconds',
+      help: 'Time of one handler call (one batch) of a stage.',
+      labelNames: ['pipeline', 'stage'],
+      buckets: SECONDS_FAST,
+      registers,
+    });
+    this.stageBatchEvents = new Histogram({
+      name: 'kafka_stages_stage_batch_events',
+      help: 'Events per handler call (batch size) of a stage.',
+      labelNames: ['pipeline', 'stage'],
+      buckets: BATCH_EVENTS,
+      registers,
+    });
+    this.stagePendingDemand = new Gauge({
+      name: 'kafka_stages_stage_pending_demand',
+      help: 'Demand a stage has asked for and not yet received.',
+      labelNames: ['pipeline', 'stage'],
+      registers,
+      collect() {
+        this.reset();
+        for (const p of providers) {
+          for (const s of p.stages?.() ?? []) {
+            this.set({ pipeline: p.pipeline, stage: s.stage }, s.pendingDemand);
+          }
+        }
+      },
+    });
+    this.stageBufferedEvents = new Gauge({
+      name: 'kafka_stages_stage_buffered_events',
+      help: 'Events buffered in a stage, waiting for demand.',
+      labelNames: ['pipeline', 'stage'],
+      registers,
+      collect() {
+        this.reset();
+        for (const p of providers) {
+          for (const s of p.stages?.() ?? []) {
+            this.set({ pipeline: p.pipeline, stage: s.stage }, s.bufferedEvents);
+          }
+        }
+      },
+    });
+    this.stageFailures = new Counter({
+      name: 'kafka_stages_stage_failures_total',
+      help: 'Messages a stage marked failed, by bounded reason.',
+      labelNames: ['pipeline', 'stage', 'reason'],
+      registers,
+    });
+    this.sourceLag = new Gauge({
+      name: 'kafka_stages_source_lag_records',
+      help: 'Records between the committed offset and the high watermark of a source partition.',
+      labelNames: ['pipeline', 'topic', 'partition'],
+      registers,
+      collect() {
+        this.reset();
+        for (const p of providers) {
+          for (const s of p.partitions?.() ?? []) {
+            if (s.highWatermark < 0 || s.committed < 0) continue; // unknown yet: no series
+            this.set(partitionLabels(p.pipeline, s), Math.max(0, s.highWatermark - s.committed));
+          }
+        }
+      },
+    });
+    this.sourcePaused = new Gauge({
+      name: 'kafka_stages_source_partition_paused',
+      help: '1 while a source partition is paused for back-pressure, else 0.',
+      labelNames: ['pipeline', 'topic', 'partition'],
+      registers,
+      collect() {
+        this.reset();
+        for (const p of providers) {
+          for (const s of p.partitions?.() ?? []) {
+            this.set(partitionLabels(p.pipeline, s), s.paused ? 1 : 0);
+          }
+        }
+      },
+    });
+    this.sourcePauses = new Counter({
+      name: 'kafka_stages_source_pauses_total',
+      help: 'Times a source partition was paused for back-pressure.',
+      labelNames: ['pipeline', 'topic', 'partition'],
+      registers,
+    });
+    this.sourceCommitDuration = new Histogram({
+      name: 'kafka_stages_source_commit_duration_seconds',
+      help: 'Time of one offset commit of a source topic.',
+      labelNames: ['pipeline', 'topic'],
+      buckets: SECONDS_FAST,
+      registers,
+    });
+    this.sourceLastCommitAge = new Gauge({
+      name: 'kafka_stages_source_last_commit_age_seconds',
+      help: 'Seconds since the last successful commit of a source partition.',
+      labelNames: ['pipeline', 'topic', 'partition'],
+      registers,
+      collect() {
+        this.reset();
+        const now = Date.now();
+        for (const p of providers) {
+          for (const s of p.partitions?.() ?? []) {
+            if (s.lastCommitAt <= 0) continue; // never committed: no age to report
+            this.set(partitionLabels(p.pipeline, s), Math.max(0, now - s.lastCommitAt) / 1000);
+          }
+        }
+      },
+    });
+    this.sourceRebalances = new Counter({
+      name: 'kafka_stages_source_rebalances_total',
+      help: 'Consumer group rebalances seen by the source.',
+      labelNames: ['pipeline'],
+      registers,
+    });
+    this.deadLettered = new Counter({
+      name: 'kafka_stages_dead_lettered_total',
+      help: 'Messages sent to the dead-letter topic, by bounded reason.',
+      labelNames: ['pipeline', 'topic', 'reason'],
+      registers,
+    });
+    this.endToEndLatency = new Histogram({
+      name: 'kafka_stages_end_to_end_latency_seconds',
+      help: "From a record's timestamp to the sink's acknowledgement by the broker.",
+      labelNames: ['pipeline'],
+      buckets: SECONDS_END_TO_END,
+      registers,
+    });
+    this.traceContextInvalid = new Counter({
+      name: 'kafka_stages_trace_context_invalid_total',
+      help: 'Records whose traceparent header was malformed (a new trace was started).',
+      labelNames: ['pipeline'],
+      registers,
+    });
+    this.pipelineReady = new Gauge({
+      name: 'kafka_stages_pipeline_ready',
+      help: '1 when the pipeline joined its group and has partitions assigned, else 0.',
+      labelNames: ['pipeline'],
+      registers,
+    });
+    this.sinkRecords = new Counter({
+      name: 'kafka_stages_sink_records_total',
+      help: 'Records the sink produced and the broker confirmed.',
+      labelNames: ['pipeline', 'topic'],
+      registers,
+    });
+  }
+}
+
+function partitionLabels(pipeline: string, s: PartitionSnapshot) {
+  return { pipeline, topic: s.topic, partition: String(s.partition) };
+}
+
+const catalogues = new WeakMap<Registry, MetricCatalogue>();
+
+/**
+ * The catalogue of `registry`, created on first use. Throws (prom-client's error) when the
+ * registry already holds a metric of one of these names that this module did not create.
+ */
+export function catalogueFor(registry: Registry): MetricCatalogue {
+  let catalogue = catalogues.get(registry);
+  if (!catalogue) {
+    catalogue = new MetricCatalogue(registry);
+    catalogues.set(registry, catalogue);
+  }
+  return catalogue;
+}
