@@ -1,0 +1,134 @@
+import type { Message } from '../message/message';
+import type { Telemetry } from '../telemetry/telemetry';
+import { acknowledge } from './acknowledge';
+import { PipelineDeadLetterError } from './errors';
+import type { DeadLetterRecord, DeadLetterSend, RetryOptions } from './options';
+import { asError, type Sleep, sleep, withRetries } from './retry';
+
+/**
+ * Header names of a dead-letter record. Together they say where the record came from and
+ * why it was given up on; the record's own key, value and headers are kept as they arrived.
+ */
+export const DEAD_LETTER_HEADERS = {
+  originTopic: 'dlq.origin.topic',
+  originPartition: 'dlq.origin.partition',
+  originOffset: 'dlq.origin.offset',
+  originTimestamp: 'dlq.origin.timestamp',
+  pipeline: 'dlq.pipeline',
+  reason: 'dlq.reason',
+  errorClass: 'dlq.error.class',
+  errorMessage: 'dlq.error.message',
+  attempts: 'dlq.attempts',
+} as const;
+
+/** Error messages are cut here: a header is not the place for a stack of megabytes. */
+const MAX_ERROR_MESSAGE = 1_000;
+
+/**
+ * The dead-letter record of a failed message. `raw` is the record value as it arrived (the
+ * message's data may have been decoded or changed since).
+ */
+export function deadLetterRecord(
+  message: Message,
+  topic: string,
+  pipeline: string,
+  raw: unknown,
+): DeadLetterRecord {
+  const status = message.status;
+  const reason =
+    status.kind === 'failed' || status.kind === 'dead-lettered' ? status.reason : 'unknown';
+  const error = status.kind === 'failed' ? status.error : undefined;
+  const headers: Record<string, string | Buffer> = {};
+  for (const [name, value] of Object.entries(message.headers)) {
+    if (value === undefined) continue;
+    // A repeated header keeps its last value: kafkajs's IHeaders has one value per name.
+    headers[name] = Array.isArray(value) ? value[value.length - 1]! : value;
+  }
+  headers[DEAD_LETTER_HEADERS.originTopic] = message.topic;
+  headers[DEAD_LETTER_HEADERS.originPartition] = String(message.partition);
+  headers[DEAD_LETTER_HEADERS.originOffset] = String(message.offset);
+  headers[DEAD_LETTER_HEADERS.originTimestamp] = String(message.timestamp);
+  headers[DEAD_LETTER_HEADERS.pipeline] = pipeline;
+  headers[DEAD_LETTER_HEADERS.reason] = reason;
+  headers[DEAD_LETTER_HEADERS.errorClass] = error ? error.name || error.constructor.name : 'none';
+  headers[DEAD_LETTER_HEADERS.errorMessage] = (error?.message ?? '').slice(0, MAX_ERROR_MESSAGE);
+  headers[DEAD_LETTER_HEADERS.attempts] = String(message.attempts);
+  return { topic, key: message.key, value: serialize(raw), headers };
+}
+
+function serialize(value: unknown): Buffer | string | null {
+  if (value === null || value === undefined) return null;
+  if (Buffer.isBuffer(value) || typeof value === 'string') return value;
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.length);
+  try {
+    return JSON.stringify(value) ?? null;
+  } catch {
+    return String(value);
+  }
+}
+
+/** What the pipeline's stages call for messages that are given up on. */
+export interface DeadLetterer {
+  /**
+   * Writes the failed messages to the dead-letter topic, waits for the broker's
+   * confirmation, marks them dead-lettered and only then acknowledges them as failed.
+   * Without a dead-letter topic they are acknowledged as failed at once (and logged by
+   * the caller). Rejects with {@link PipelineDeadLetterError} when the write keeps failing:
+   * the messages then stay unacknowledged and are redelivered after a restart.
+   */
+  deadLetter(messages: readonly Message[]): Promise<void>;
+}
+
+export interface DeadLettererSettings {
+  readonly pipeline: string;
+  readonly topic?: string | undefined;
+  readonly send?: DeadLetterSend | undefined;
+  readonly retry: RetryOptions;
+  readonly telemetry: Telemetry;
+  /** The value a message arrived with (before decoding), when it was kept. */
+  readonly rawValue: (message: Message) => unknown;
+  readonly wait?: Sleep;
+}
+
+/** The dead-letter step shared by processors (decode and handler failures) and sinks. */
+export function createDeadLetterer(settings: DeadLettererSettings): DeadLetterer {
+  const { pipeline, topic, send, retry, telemetry, rawValue } = settings;
+  return {
+    async deadLetter(messages) {
+      if (messages.length === 0) return;
+      if (topic && send) {
+        const records = messages.map((m) => deadLetterRecord(m, topic, pipeline, rawValue(m)));
+        // The write is retried with the pipeline's policy, at least 3 times: a dead-letter
+        // write failing is the one case where messages would otherwise stay stuck.
+        const error = await withRetries(
+          { ...retry, attempts: Math.max(retry.attempts, 3) },
+          () => send(records),
+          settings.wait ?? sleep,
+        );
+        if (error) {
+          throw new PipelineDeadLetterError(
+            `Pipeline '${pipeline}': writing ${messages.length} message(s) to dead-letter topic '${topic}' failed: ${asError(error).message}`,
+            { cause: error },
+          );
+        }
+        countByReason(messages, (reason, count) =>
+          telemetry.recordDeadLettered(topic, reason, count),
+        );
+      }
+      for (const m of messages) {
+        const reason = m.status.kind === 'failed' ? m.status.reason : 'unknown';
+        if (topic && send) m.status = { kind: 'dead-lettered', reason };
+      }
+      acknowledge([], messages);
+    },
+  };
+}
+
+function countByReason(messages: readonly Message[], report: (reason: string, n: number) => void) {
+  const counts = new Map<string, number>();
+  for (const m of messages) {
+    const reason = m.status.kind === 'failed' ? m.status.reason : 'unknown';
+    counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  }
+  for (const [reason, n] of counts) report(reason, n);
+}

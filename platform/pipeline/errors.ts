@@ -1,0 +1,65 @@
+/**
+ * The closed set of errors the pipeline throws. Each class has one stable `code`, so callers
+ * branch on codes, never on message text; the original error, if any, is the `cause`.
+ *
+ * A message that fails is not an error here: it is a status on the message (see
+ * `markFailed`). These classes are for misuse and for the pipeline itself failing.
+ */
+export type PipelineErrorCode =
+  | 'ERR_PIPELINE_OPTIONS'
+  | 'ERR_PIPELINE_STATE'
+  | 'ERR_PIPELINE_DRAIN_TIMEOUT'
+  | 'ERR_PIPELINE_SINK'
+  | 'ERR_PIPELINE_DEAD_LETTER';
+
+/** Base class: `instanceof PipelineError` catches every error of this module. */
+export abstract class PipelineError extends Error {
+  abstract readonly code: PipelineErrorCode;
+}
+
+/** Options were rejected at construction. `path` is the first bad option's key path. */
+export class PipelineOptionsError extends PipelineError {
+  override readonly name = 'PipelineOptionsError';
+  readonly code = 'ERR_PIPELINE_OPTIONS';
+  constructor(
+    message: string,
+    /** Dotted key path of the first problem, e.g. `batchers.default.batchSize`. */
+    readonly path: string,
+  ) {
+    super(message);
+  }
+}
+
+/** An operation that the pipeline's current state does not allow (start twice, push after stop). */
+export class PipelineStateError extends PipelineError {
+  override readonly name = 'PipelineStateError';
+  readonly code = 'ERR_PIPELINE_STATE';
+}
+
+/** Stopping did not drain the in-flight messages within `drainTimeoutMs`. */
+export class PipelineDrainTimeoutError extends PipelineError {
+  override readonly name = 'PipelineDrainTimeoutError';
+  readonly code = 'ERR_PIPELINE_DRAIN_TIMEOUT';
+  constructor(
+    message: string,
+    /** Messages still unacknowledged when the time was up. */
+    readonly inFlight: number,
+  ) {
+    super(message);
+  }
+}
+
+/** A sink rejected a batch (the cause is what it threw); the batch's messages are failed. */
+export class PipelineSinkError extends PipelineError {
+  override readonly name = 'PipelineSinkError';
+  readonly code = 'ERR_PIPELINE_SINK';
+}
+
+/**
+ * Writing to the dead-letter topic failed even after retries. The messages stay
+ * unacknowledged, so their offsets are not committed and they are delivered again.
+ */
+export class PipelineDeadLetterError extends PipelineError {
+  override readonly name = 'PipelineDeadLetterError';
+  readonly code = 'ERR_PIPELINE_DEAD_LETTER';
+}

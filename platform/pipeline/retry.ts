@@ -1,0 +1,60 @@
+import type { RetryOptions } from './options';
+
+/**
+ * Milliseconds to wait before the next attempt, after `attempt` attempts failed (1 after the
+ * first failure). Exponential: `initialMs * 2^(attempt-1)`, capped at `maxMs`; then jitter,
+ * so that many messages failing together do not retry in lock step.
+ */
+export function backoffDelay(
+  retry: RetryOptions,
+  attempt: number,
+  random: () => number = Math.random,
+): number {
+  const growth = retry.backoff === 'exponential' ? 2 ** Math.min(Math.max(attempt - 1, 0), 52) : 1;
+  const delay = Math.min(retry.maxMs, retry.initialMs * growth);
+  switch (retry.jitter) {
+    case 'full':
+      return Math.floor(random() * delay);
+    case 'equal':
+      return Math.floor(delay / 2 + (random() * delay) / 2);
+    case 'none':
+      return delay;
+  }
+}
+
+/** Waits `ms` milliseconds (a timer; replaced in tests that must not wait). */
+export type Sleep = (ms: number) => Promise<void>;
+
+export const sleep: Sleep = (ms) =>
+  new Promise((resolve) => {
+    setTimeout(resolve, ms);
+  });
+
+/**
+ * Calls `attempt` until it succeeds or `retry.attempts` calls were made, sleeping the
+ * backoff in between. `attempt` gets the 1-based attempt number. Resolves to `undefined` on
+ * success, or to the last error when every attempt failed (never rejects: a failure is data).
+ */
+export async function withRetries(
+  retry: RetryOptions,
+  attempt: (n: number) => unknown,
+  wait: Sleep = sleep,
+): Promise<Error | undefined> {
+  for (let n = 1; ; n++) {
+    try {
+      await attempt(n);
+      return undefined;
+    } catch (error) {
+      if (n >= retry.attempts) return asError(error);
+      await wait(backoffDelay(retry, n));
+    }
+  }
+}
+
+/** Anything thrown, as an Error (a thrown string or object is wrapped, not lost). */
+export function asError(thrown: unknown): Error {
+  if (thrown instanceof Error) return thrown;
+  return new Error(typeof thrown === 'string' ? thrown : `non-Error thrown: ${String(thrown)}`, {
+    cause: thrown,
+  });
+}
