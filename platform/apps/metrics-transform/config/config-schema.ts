@@ -1,0 +1,210 @@
+import { z } from 'zod';
+import { parseLabelMatcher } from '../filter/label-matcher';
+import { nameMatcher } from '../filter/name-matcher';
+import { DEFAULT_LIMITS } from '../model/limits';
+import { compileGoRegexp, LABEL_NAME } from '../relabel/go-regexp';
+import { RELABEL_ACTIONS } from '../relabel/relabel';
+import { conversionFactor, UNIT_NAMES, type Unit } from '../units/units';
+import { STATISTICS } from '../window/aggregate';
+import { parseDuration } from './duration';
+
+const DAY_MS = 86_400_000;
+
+/** A strict object whose unknown-key error lists the allowed keys. */
+function obj<T extends z.core.$ZodLooseShape>(shape: T) {
+  const allowed = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}; allowed: ${allowed}`
+        : undefined,
+  });
+}
+
+/** A duration (`10s`, `500ms`, `5m`, `1h`, `1d` or a number of ms) within bounds. */
+function duration(what: string, min: number, max: number) {
+  return z.unknown().transform((value, ctx) => {
+    const ms = parseDuration(value);
+    if (ms === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${JSON.stringify(value)} is not a duration; use e.g. 500ms, 10s, 5m, 1h, 1d or a number of ms`,
+      });
+      return z.NEVER;
+    }
+    if (ms < min || ms > max) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${what} ${JSON.stringify(value)} (${ms} ms) is out of range; allowed: ${min} ms to ${max} ms`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
+}
+
+/** A string that must compile with `compile`; the error quotes it and the engine's message. */
+function compiled(what: string, compile: (s: string) => unknown) {
+  return z.string().superRefine((s, ctx) => {
+    try {
+      compile(s);
+    } catch (error) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${what} ${JSON.stringify(s)} is invalid: ${(error as Error).message}`,
+      });
+    }
+  });
+}
+
+const regex = compiled('regular expression', compileGoRegexp);
+const namePattern = compiled('name pattern', nameMatcher);
+const labelMatcher = compiled('label matcher', parseLabelMatcher);
+const labelName = z
+  .string()
+  .regex(LABEL_NAME, { error: 'a label name must match [a-zA-Z_][a-zA-Z0-9_]*' });
+const topic = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, {
+  error: 'a topic name is 1-249 characters of letters, digits, ".", "_", "-"',
+});
+const positiveInt = z.int().min(1);
+
+const inputTopic = obj({
+  name: topic,
+  format: z.enum(['influx', 'json']),
+  precision: z.enum(['ns', 'us', 'ms', 's']).default('ns'),
+});
+
+const limits = obj({
+  max_record_bytes: positiveInt.default(DEFAULT_LIMITS.maxRecordBytes),
+  max_line_length: positiveInt.default(DEFAULT_LIMITS.maxLineLength),
+  max_labels: positiveInt.max(1000).default(DEFAULT_LIMITS.maxLabels),
+  max_name_length: positiveInt.default(DEFAULT_LIMITS.maxNameLength),
+  max_label_value_length: positiveInt.default(DEFAULT_LIMITS.maxLabelValueLength),
+  max_past: duration('max_past', 0, 365 * DAY_MS).default(DEFAULT_LIMITS.maxPastMs),
+  max_future: duration('max_future', 0, 365 * DAY_MS).default(DEFAULT_LIMITS.maxFutureMs),
+});
+
+const filter = obj({
+  action: z.enum(['keep', 'drop']),
+  names: z.array(namePattern).default([]),
+  match: z.array(labelMatcher).default([]),
+});
+
+// Prometheus' defaults; which fields each action needs is checked below, as Prometheus does.
+const relabelRule = obj({
+  action: z.enum(RELABEL_ACTIONS).default('replace'),
+  source_labels: z.array(labelName).default([]),
+  separator: z.string().default(';'),
+  regex: regex.default('(.*)'),
+  target_label: z.string().default(''),
+  replacement: z.string().default('$1'),
+  modulus: z.int().min(1).optional(),
+}).superRefine((r, ctx) => {
+  const fail = (message: string, path: string) =>
+    ctx.addIssue({ code: 'custom', message, path: [path] });
+  if ((r.action === 'replace' || r.action === 'hashmod') && r.target_label === '') {
+    fail(`the ${r.action} action needs a target_label`, 'target_label');
+  }
+  if (r.action === 'hashmod' && r.modulus === undefined)
+    fail('the hashmod action needs a modulus', 'modulus');
+  if (r.action === 'hashmod' && r.target_label !== '' && !LABEL_NAME.test(r.target_label)) {
+    fail(`${JSON.stringify(r.target_label)} is not a valid label name`, 'target_label');
+  }
+});
+
+const units = obj({
+  names: z.array(namePattern).min(1),
+  from: z.enum(UNIT_NAMES as [string, ...string[]]).optional(),
+  to: z.enum(UNIT_NAMES as [string, ...string[]]).optional(),
+  scale: z.number().refine(Number.isFinite, { error: 'scale must be a finite number' }).optional(),
+  rename: z.string().min(1).optional(),
+  replace_suffix: obj({ from: z.string().min(1), to: z.string() }).optional(),
+});
+
+const rate = obj({
+  names: z.array(namePattern).min(1),
+  stale_after: duration('stale_after', 1000, 7 * DAY_MS).default(3_600_000),
+});
+
+const windowShape = z.union([
+  duration('window', 1, 7 * DAY_MS).transform((size) => ({ size, hop: size })),
+  obj({
+    size: duration('window size', 1, 7 * DAY_MS),
+    hop: duration('window hop', 1, 7 * DAY_MS).optional(),
+  }).transform((w) => ({ size: w.size, hop: w.hop ?? w.size })),
+]);
+
+const aggregation = obj({
+  names: z.array(namePattern).default([]),
+  window: windowShape,
+  lateness: duration('lateness', 0, DAY_MS).default(0),
+  group_by: z.array(labelName).optional(),
+  stats: z.array(z.enum(STATISTICS)).min(1),
+  sketch_relative_accuracy: z.number().min(0.0001).max(0.5).default(0.01),
+}).superRefine((a, ctx) => {
+  if (a.window.hop > a.window.size) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `hop ${a.window.hop} ms is longer than the window size ${a.window.size} ms; allowed: hop ≤ size`,
+      path: ['window', 'hop'],
+    });
+  }
+});
+
+/**
+ * The metric transformer's configuration (YAML). Every key is documented in
+ * `examples/metrics-transform.yaml`; durations accept `500ms`, `10s`, `5m`, `1h`, `1d`.
+ */
+export const configSchema = obj({
+  pipeline: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,100}$/)
+    .default('metrics-transform'),
+  input: obj({
+    topics: z.array(inputTopic).min(1),
+    group_id: z.string().min(1).default('metrics-transform'),
+  }),
+  limits: limits.default(() => limits.parse({})),
+  filters: z.array(filter).default([]),
+  relabel: z.array(relabelRule).default([]),
+  units: z.array(units).default([]),
+  rate: rate.optional(),
+  aggregations: z.array(aggregation).default([]),
+  unaggregated: z.enum(['pass', 'drop']).default('pass'),
+  watermark: obj({
+    idle_timeout: duration('idle_timeout', 100, DAY_MS).default(30_000),
+  }).default(() => ({ idle_timeout: 30_000 })),
+  output: obj({ topic, format: z.enum(['influx', 'json']).default('json') }),
+  dead_letter: obj({
+    topic,
+    late_samples: z.boolean().default(false),
+  }),
+}).superRefine((c, ctx) => {
+  c.units.forEach((u, i) => {
+    const fail = (message: string) => ctx.addIssue({ code: 'custom', message, path: ['units', i] });
+    if ((u.from === undefined) !== (u.to === undefined)) fail('give both from and to, or neither');
+    if (u.from !== undefined && u.scale !== undefined)
+      fail('give either from/to or scale, not both');
+    if (
+      u.from !== undefined &&
+      u.to !== undefined &&
+      conversionFactor(u.from as Unit, u.to as Unit) === undefined
+    ) {
+      fail(`cannot convert ${u.from} to ${u.to}: different dimensions`);
+    }
+    if (u.rename !== undefined && u.replace_suffix !== undefined) {
+      fail('give either rename or replace_suffix, not both');
+    }
+    if (
+      u.from === undefined &&
+      u.scale === undefined &&
+      u.rename === undefined &&
+      u.replace_suffix === undefined
+    ) {
+      fail('the rule does nothing: give from/to, scale, rename or replace_suffix');
+    }
+  });
+});
+
+/** The validated configuration, defaults applied. */
+export type TransformConfig = z.output<typeof configSchema>;

@@ -1,0 +1,42 @@
+import { parseDocument } from 'yaml';
+import { type ConfigProblem, TransformConfigError } from '../errors';
+import { configSchema, type TransformConfig } from './config-schema';
+
+/**
+ * Reads and validates a YAML configuration. Throws {@link TransformConfigError} listing
+ * every problem by path (YAML syntax errors, unknown keys, bad regular expressions,
+ * durations out of range…), so one run shows everything to fix.
+ */
+export function loadConfig(yamlText: string): TransformConfig {
+  const doc = parseDocument(yamlText, { prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new TransformConfigError(
+      doc.errors.map((e) => ({
+        path: `(yaml line ${e.linePos?.[0]?.line ?? '?'})`,
+        message: e.message,
+      })),
+    );
+  }
+  return validateConfig(doc.toJS());
+}
+
+/** Validates an already-parsed configuration object. */
+export function validateConfig(raw: unknown): TransformConfig {
+  const result = configSchema.safeParse(raw ?? {});
+  if (result.success) return result.data;
+  const problems: ConfigProblem[] = result.error.issues.map((issue) => ({
+    path: formatPath(issue.path),
+    message: issue.message,
+  }));
+  throw new TransformConfigError(problems);
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(root)';
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out;
+}

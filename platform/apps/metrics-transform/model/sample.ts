@@ -1,0 +1,38 @@
+/**
+ * One metric sample: the unit every transformation step takes and returns.
+ *
+ * `timestamp` is event time in milliseconds since the epoch. Labels never contain
+ * `__name__`; the name is its own field (relabelling exposes it as `__name__`).
+ */
+export interface Sample {
+  name: string;
+  value: number;
+  timestamp: number;
+  labels: Record<string, string>;
+}
+
+/**
+ * A stable identity for a series: the name plus the labels sorted by name. Two samples
+ * with the same key belong to the same series whatever order their labels arrived in.
+ * The separators (0xff, 0xfe) cannot occur in valid UTF-8 text from the parsers, so
+ * distinct label sets never collide.
+ */
+export function seriesKey(name: string, labels: Readonly<Record<string, string>>): string {
+  const names = Object.keys(labels).sort();
+  let key = name;
+  for (const n of names) key += `\u00ff${n}\u00fe${labels[n]}`;
+  return key;
+}
+
+/** Labels restricted to `names` (missing ones are left out, as Prometheus' `by` does). */
+export function pickLabels(
+  labels: Readonly<Record<string, string>>,
+  names: readonly string[],
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const n of names) {
+    const v = labels[n];
+    if (v !== undefined && v !== '') out[n] = v;
+  }
+  return out;
+}

@@ -1,0 +1,283 @@
+import { compilePlan, type TransformPlan } from './config/compile-plan';
+import type { TransformConfig } from './config/config-schema';
+import {
+  aggregateToInflux,
+  aggregateToJson,
+  type OutputFormat,
+  sampleToInflux,
+  sampleToJson,
+} from './encode/encode';
+import { passesFilters } from './filter/sample-filter';
+import type { Reject } from './model/reject';
+import type { Sample } from './model/sample';
+import { seriesId } from './model/series-id';
+import { validateSample } from './model/validate';
+import { parseInflux } from './parse/influx';
+import { parseJson } from './parse/json';
+import type { ParseResult } from './parse/parse-result';
+import { CounterRate } from './rate/counter-rate';
+import { relabelSample } from './relabel/relabel';
+import { applyUnits } from './units/units';
+import { AckTracker } from './window/ack-tracker';
+import type { Aggregate } from './window/aggregate';
+import { PartitionWatermarks } from './window/partition-watermarks';
+import { WindowAggregator } from './window/window-aggregator';
+
+/** One input record, as the Kafka source hands it over. */
+export interface InputRecord {
+  topic: string;
+  partition: number;
+  value: Buffer | string | null;
+  /** The record's timestamp, ms: used for samples that carry none. */
+  timestamp: number;
+}
+
+/** One record for the output topic: keyed by series so order per series holds. */
+export interface OutputRecord {
+  key: string;
+  value: string;
+}
+
+/** A refused sample or line, bound for the dead-letter topic. */
+export interface DeadLetter {
+  reason: Reject['reason'] | 'late';
+  detail: string;
+  excerpt: string;
+}
+
+export interface IngestResult {
+  /** Unaggregated samples to send now. */
+  outputs: OutputRecord[];
+  deadLetters: DeadLetter[];
+  /**
+   * True when no open window holds the record: acknowledge it once `outputs` and
+   * `deadLetters` were delivered. False: it comes back in a later `done` list.
+   */
+  done: boolean;
+}
+
+export interface TickResult<H> {
+  /** Aggregates of the windows the watermark closed. */
+  outputs: OutputRecord[];
+  aggregates: Aggregate[];
+  /** Records to acknowledge once `outputs` were delivered. */
+  done: H[];
+  watermark: number;
+}
+
+/** Cumulative counts, for the `kafka_stages_transform_*` metrics. */
+export interface TransformCounts {
+  samplesIn: number;
+  samplesOut: number;
+  dropped: { filter: number; relabel: number; invalid: number; late: number };
+  lateSamples: number;
+  windowsEmitted: number;
+}
+
+/**
+ * The metric transformation as one object with no I/O: records in, output records,
+ * dead letters and acknowledgeable handles out. A stage calls it; tests call it directly.
+ *
+ * Steps per sample, in order: parse (per topic format) → validate → filter → relabel →
+ * units/renames → counter rate → aggregations (or pass through). `H` is whatever the
+ * caller uses to acknowledge a record (a Kafka message); the transformer only keeps it in
+ * sets, so object identity matters.
+ */
+export class MetricTransformer<H> {
+  readonly plan: TransformPlan;
+  private readonly tracker = new AckTracker<H>();
+  private readonly aggregators: { matches: (n: string) => boolean; agg: WindowAggregator<H> }[];
+  private readonly watermarks: PartitionWatermarks;
+  private readonly rate: CounterRate | undefined;
+  private readonly format: OutputFormat;
+  readonly counts: TransformCounts = {
+    samplesIn: 0,
+    samplesOut: 0,
+    dropped: { filter: 0, relabel: 0, invalid: 0, late: 0 },
+    lateSamples: 0,
+    windowsEmitted: 0,
+  };
+
+  constructor(config: TransformConfig) {
+    this.plan = compilePlan(config);
+    this.format = config.output.format;
+    this.aggregators = this.plan.aggregations.map((a) => ({
+      matches: a.matches,
+      agg: new WindowAggregator<H>(a.options, this.tracker),
+    }));
+    this.watermarks = new PartitionWatermarks(this.plan.idleTimeoutMs);
+    this.rate = this.plan.rate
+      ? new CounterRate({ staleAfterMs: this.plan.rate.staleAfterMs })
+      : undefined;
+  }
+
+  /** The current combined watermark at `now` (−∞ before any sample). */
+  watermark(now: number): number {
+    return this.watermarks.current(now);
+  }
+
+  /** Windows holding state, over every aggregation. */
+  get openWindows(): number {
+    return this.aggregators.reduce((n, a) => n + a.agg.openWindows, 0);
+  }
+
+  /** Records held by open windows (not yet acknowledgeable). */
+  get pendingRecords(): number {
+    return this.tracker.size;
+  }
+
+  /** A partition was assigned: it holds the watermark until it delivers or goes idle. */
+  assign(topic: string, partition: number, now: number): void {
+    this.watermarks.assign(`${topic}/${partition}`, now);
+  }
+
+  /** A partition was revoked: it stops holding the watermark. */
+  revoke(topic: string, partition: number): void {
+    this.watermarks.revoke(`${topic}/${partition}`);
+  }
+
+  /**
+   * Starts the aggregations at a watermark (after a restart: the watermark up to which
+   * windows were emitted and delivered before), so re-delivered samples of windows that
+   * were already emitted count as late instead of producing partial duplicates.
+   */
+  restoreWatermark(watermark: number): void {
+    for (const { agg } of this.aggregators) agg.advance(watermark);
+  }
+
+  ingest(record: InputRecord, handle: H, now: number): IngestResult {
+    const result: IngestResult = { outputs: [], deadLetters: [], done: false };
+    this.tracker.hold(handle); // while adding, so the record cannot be done half-way
+    const parsed = this.parse(record);
+    for (const r of parsed.rejects) this.invalid(result, r);
+    const partition = `${record.topic}/${record.partition}`;
+    for (const raw of parsed.samples) {
+      this.counts.samplesIn++;
+      const bad = validateSample(raw, this.plan.limits, now);
+      if (bad) {
+        this.invalid(result, bad);
+        continue;
+      }
+      this.watermarks.observe(partition, raw.timestamp, now);
+      this.step(raw, handle, result);
+    }
+    result.done = this.tracker.release(handle);
+    return result;
+  }
+
+  /** Advances every aggregation to the current watermark and emits the closed windows. */
+  tick(now: number): TickResult<H> {
+    const watermark = this.watermarks.current(now);
+    return this.collect((agg) => agg.advance(watermark), watermark);
+  }
+
+  /** Emits every open window (end of input, shutdown after draining). */
+  flush(now: number): TickResult<H> {
+    return this.collect((agg) => agg.flush(), this.watermarks.current(now));
+  }
+
+  private collect(
+    run: (agg: WindowAggregator<H>) => { emitted: Aggregate[]; done: H[] },
+    watermark: number,
+  ): TickResult<H> {
+    const result: TickResult<H> = { outputs: [], aggregates: [], done: [], watermark };
+    for (const { agg } of this.aggregators) {
+      const windowsBefore = agg.openWindows;
+      const { emitted, done } = run(agg);
+      this.counts.windowsEmitted += windowsBefore - agg.openWindows;
+      for (const a of emitted) {
+        result.aggregates.push(a);
+        result.outputs.push({
+          key: seriesId(a.name, a.labels),
+          value: this.format === 'json' ? aggregateToJson(a) : aggregateToInflux(a),
+        });
+      }
+      for (const h of done) result.done.push(h);
+    }
+    this.counts.samplesOut += result.outputs.length;
+    return result;
+  }
+
+  private parse(record: InputRecord): ParseResult {
+    const input = this.plan.formats.get(record.topic);
+    const options = { limits: this.plan.limits, defaultTimestamp: record.timestamp };
+    if (record.value === null) {
+      return {
+        samples: [],
+        rejects: [{ reason: 'unparseable', detail: 'empty record', excerpt: '' }],
+      };
+    }
+    if (record.value.length > this.plan.limits.maxRecordBytes) {
+      const detail = `record of ${record.value.length} bytes, more than ${this.plan.limits.maxRecordBytes}`;
+      const excerpt = record.value.slice(0, 200).toString();
+      return { samples: [], rejects: [{ reason: 'line_too_long', detail, excerpt }] };
+    }
+    const text = typeof record.value === 'string' ? record.value : record.value.toString('utf8');
+    if (!input) {
+      const detail = `topic '${record.topic}' has no input format configured`;
+      return {
+        samples: [],
+        rejects: [{ reason: 'unparseable', detail, excerpt: text.slice(0, 200) }],
+      };
+    }
+    return input.format === 'influx'
+      ? parseInflux(text, { ...options, precision: input.precision })
+      : parseJson(text, options);
+  }
+
+  private invalid(result: IngestResult, r: Reject): void {
+    this.counts.dropped.invalid++;
+    result.deadLetters.push({ reason: r.reason, detail: r.detail, excerpt: r.excerpt });
+  }
+
+  private step(input: Sample, handle: H, result: IngestResult): void {
+    if (!passesFilters(input, this.plan.filters)) {
+      this.counts.dropped.filter++;
+      return;
+    }
+    const relabelled = relabelSample(input, this.plan.relabel);
+    if (!relabelled) {
+      this.counts.dropped.relabel++;
+      return;
+    }
+    let sample = applyUnits(relabelled, this.plan.units);
+    if (this.rate && this.plan.rate?.matches(sample.name)) {
+      const r = this.rate.next(sample);
+      if (r.kind === 'first') return;
+      if (r.kind === 'out_of_order') {
+        this.late(result, sample, 'out of order for its counter series');
+        return;
+      }
+      sample = r.sample;
+    }
+    let matched = false;
+    let accepted = false;
+    for (const { matches, agg } of this.aggregators) {
+      if (!matches(sample.name)) continue;
+      matched = true;
+      if (agg.add(sample, handle).accepted > 0) accepted = true;
+    }
+    if (!matched) {
+      if (!this.plan.passUnaggregated) return;
+      this.counts.samplesOut++;
+      result.outputs.push({
+        key: seriesId(sample.name, sample.labels),
+        value: this.format === 'json' ? sampleToJson(sample) : sampleToInflux(sample),
+      });
+      return;
+    }
+    if (!accepted) this.late(result, sample, 'every window it belongs to was already emitted');
+  }
+
+  private late(result: IngestResult, sample: Sample, why: string): void {
+    this.counts.dropped.late++;
+    this.counts.lateSamples++;
+    if (this.plan.deadLetterLate) {
+      result.deadLetters.push({
+        reason: 'late',
+        detail: why,
+        excerpt: sampleToJson(sample).slice(0, 200),
+      });
+    }
+  }
+}
