@@ -1,0 +1,82 @@
+/** The stable codes of every error the Kafka stages throw. */
+export type KafkaStageErrorCode =
+  | 'KAFKA_OPTIONS_INVALID'
+  | 'KAFKA_TOPIC_NOT_FOUND'
+  | 'KAFKA_SOURCE_STATE'
+  | 'KAFKA_COMMIT_FAILED'
+  | 'KAFKA_PRODUCE_FAILED';
+
+/**
+ * Base of the closed set of Kafka stage errors. `code` is stable (match on it, not on the
+ * message); `retriable` says whether trying the same thing again may succeed; `cause` is the
+ * kafkajs or zod error behind it, when there is one.
+ */
+export abstract class KafkaStageError extends Error {
+  abstract readonly code: KafkaStageErrorCode;
+  abstract readonly retriable: boolean;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Options were rejected at construction. The message names the component, path and value. */
+export class KafkaOptionsError extends KafkaStageError {
+  readonly code = 'KAFKA_OPTIONS_INVALID';
+  readonly retriable = false;
+
+  constructor(
+    message: string,
+    /** `KafkaSource`, `KafkaSink`, `DeadLetterProducer`, `KafkaClient`. */
+    readonly component: string,
+    /** Dotted key path of the offending option, `''` for the options object itself. */
+    readonly path: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A configured topic does not exist, or a topic pattern matched none (checked at start). */
+export class KafkaTopicNotFoundError extends KafkaStageError {
+  readonly code = 'KAFKA_TOPIC_NOT_FOUND';
+  readonly retriable = false;
+
+  constructor(
+    message: string,
+    readonly topics: readonly string[],
+  ) {
+    super(message);
+  }
+}
+
+/** A method was called in a state that does not allow it (start twice, start after stop). */
+export class KafkaSourceStateError extends KafkaStageError {
+  readonly code = 'KAFKA_SOURCE_STATE';
+  readonly retriable = false;
+}
+
+/** Committing offsets failed; the offsets stay pending and a later commit retries them. */
+export class KafkaCommitError extends KafkaStageError {
+  readonly code = 'KAFKA_COMMIT_FAILED';
+  readonly retriable = true;
+}
+
+/**
+ * The broker did not confirm a produced batch. Nothing of the batch may be acknowledged
+ * upstream; sending it again can duplicate records that did arrive (unless idempotent).
+ */
+export class KafkaProduceError extends KafkaStageError {
+  readonly code = 'KAFKA_PRODUCE_FAILED';
+  readonly retriable: boolean;
+
+  constructor(
+    message: string,
+    readonly topic: string,
+    options: { cause?: unknown; retriable: boolean },
+  ) {
+    super(message, options);
+    this.retriable = options.retriable;
+  }
+}
