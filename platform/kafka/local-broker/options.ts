@@ -1,0 +1,128 @@
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { InvalidBrokerOptionsError } from './errors';
+
+/** The Kafka release used when neither the options nor KAFKA_VERSION name one. */
+export const DEFAULT_KAFKA_VERSION = '3.9.1';
+
+const port = z.number().int().min(0).max(65_535);
+
+const schema = z
+  .object({
+    kafkaVersion: z.string().regex(/^\d+\.\d+\.\d+$/),
+    kafkaHome: z.string().min(1).optional(),
+    port: port.default(0),
+    controllerPort: port.default(0),
+    home: z.string().min(1).optional(),
+    heap: z
+      .string()
+      .regex(/^\d+[kmg]$/)
+      .default('512m'),
+    readyTimeoutMs: z.number().int().positive().default(60_000),
+    stopGraceMs: z.number().int().positive().default(10_000),
+    properties: z.record(z.string(), z.string()).default({}),
+    detached: z.boolean().default(false),
+    java: z.string().min(1).optional(),
+  })
+  .strict();
+
+/** What each option accepts, for error messages. */
+const ALLOWED: Record<keyof z.input<typeof schema>, string> = {
+  kafkaVersion: 'a release number like 3.9.1 or 4.1.1',
+  kafkaHome: 'a directory holding libs/ (default .tools/kafka-<version>)',
+  port: 'an integer 0..65535; 0 picks a free port',
+  controllerPort: 'an integer 0..65535; 0 picks a free port',
+  home: 'a directory path for server.properties, broker.log and data/',
+  heap: "a JVM heap size like '512m' or '1g'",
+  readyTimeoutMs: 'a positive integer (milliseconds)',
+  stopGraceMs: 'a positive integer (milliseconds)',
+  properties: 'an object of server.properties overrides, string to string',
+  detached: 'true or false',
+  java: 'the path of a java executable',
+};
+
+/**
+ * Options of {@link startLocalBroker}. Every field is optional.
+ *
+ * - `kafkaVersion`: which resolved Kafka to run. Default: KAFKA_VERSION, else 3.9.1.
+ * - `kafkaHome`: where `make kafka-jars` put it (`<kafkaHome>/libs/*.jar`).
+ *   Default: `<project>/.tools/kafka-<kafkaVersion>`.
+ * - `port`, `controllerPort`: loopback ports of the client and the controller listener;
+ *   0 (default) picks free ones. A port asked for and taken fails with PORT_IN_USE.
+ * - `home`: directory for `server.properties`, `broker.log` and the KRaft log dir `data/`
+ *   (emptied and formatted afresh on every start). Default: a new temporary directory,
+ *   removed when the broker stops (also when the parent dies).
+ * - `heap`: JVM `-Xmx`, default `512m`.
+ * - `readyTimeoutMs`: how long to wait for the broker to answer, default 60 000.
+ * - `stopGraceMs`: how long `stop()` waits after SIGTERM before SIGKILL, default 10 000.
+ * - `properties`: server.properties entries that override the built-in ones.
+ * - `detached`: keep the broker running after this process exits (the CLI's `kafka up`);
+ *   otherwise (default) a watchdog stops it as soon as this process is gone.
+ * - `java`: the java executable. Default: `$JAVA_HOME/bin/java`, else `java` on PATH.
+ */
+export type LocalBrokerOptions = Partial<z.input<typeof schema>>;
+
+/** Options after validation and defaults. */
+export type ResolvedLocalBrokerOptions = z.output<typeof schema> & { kafkaHome: string };
+
+function valueAt(input: unknown, keys: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of keys) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+function show(value: unknown): string {
+  return value === undefined ? 'undefined' : JSON.stringify(value);
+}
+
+/** The project root: the nearest folder above this file with a package.json. */
+export function projectRoot(from: string = __dirname): string {
+  let dir = from;
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) return process.cwd();
+    dir = parent;
+  }
+  return dir;
+}
+
+/**
+ * Validates the options once and fills in the defaults. Throws
+ * {@link InvalidBrokerOptionsError} naming the option, the bad value and what is allowed.
+ */
+export function resolveLocalBrokerOptions(
+  options: LocalBrokerOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedLocalBrokerOptions {
+  const input = { kafkaVersion: env.KAFKA_VERSION || DEFAULT_KAFKA_VERSION, ...options };
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    if (issue.code === 'unrecognized_keys') {
+      throw new InvalidBrokerOptionsError(
+        `local broker: unknown option '${issue.keys[0]}'; allowed: ${Object.keys(ALLOWED).join(', ')}`,
+      );
+    }
+    const key = String(issue.path[0]) as keyof typeof ALLOWED;
+    const where = issue.path.map(String).join('.');
+    const source =
+      key === 'kafkaVersion' && options.kafkaVersion === undefined ? ' (KAFKA_VERSION)' : '';
+    throw new InvalidBrokerOptionsError(
+      `local broker: option '${where}'${source} is ${show(valueAt(input, issue.path))}; allowed: ${ALLOWED[key]}`,
+    );
+  }
+  const value = parsed.data;
+  if (value.port !== 0 && value.port === value.controllerPort) {
+    throw new InvalidBrokerOptionsError(
+      `local broker: options 'port' and 'controllerPort' are both ${value.port}; allowed: two different ports, or 0 for free ones`,
+    );
+  }
+  return {
+    ...value,
+    kafkaHome: value.kafkaHome ?? path.join(projectRoot(), '.tools', `kafka-${value.kafkaVersion}`),
+  };
+}
