@@ -107,7 +107,7 @@ kafka-status: build ## Is the local broker running, and where
 
 .PHONY: chart-check
 chart-check: deps helm test-tools ## helm lint/template every scenario, validate manifests, promtool rules, k8s/ in sync
-	bash tools/run-jest.sh --selectProjects unit test/deploy
+	bash tools/run-jest.sh --selectProjects unit --testPathPatterns test/deploy/
 
 .PHONY: k8s
 k8s: helm ## Regenerate k8s/ from the chart's default values
