@@ -3,7 +3,7 @@ import type { Telemetry } from '../telemetry/telemetry';
 import { acknowledge } from './acknowledge';
 import { PipelineDeadLetterError } from './errors';
 import type { DeadLetterRecord, DeadLetterSend, RetryOptions } from './options';
-import { asError, type Sleep, sleep, withRetries } from './retry';
+import { type Sleep, sleep, withRetries } from './retry';
 
 /**
  * Header names of a dead-letter record. Together they say where the record came from and
@@ -73,8 +73,9 @@ export interface DeadLetterer {
    * Writes the failed messages to the dead-letter topic, waits for the broker's
    * confirmation, marks them dead-lettered and only then acknowledges them as failed.
    * Without a dead-letter topic they are acknowledged as failed at once (and logged by
-   * the caller). Rejects with {@link PipelineDeadLetterError} when the write keeps failing:
-   * the messages then stay unacknowledged and are redelivered after a restart.
+   * the caller). A failing write is retried while the pipeline runs; once it stops, the
+   * promise rejects with {@link PipelineDeadLetterError} and the messages stay
+   * unacknowledged, so they are delivered again after a restart.
    */
   deadLetter(messages: readonly Message[]): Promise<void>;
 }
@@ -88,26 +89,34 @@ export interface DeadLettererSettings {
   /** The value a message arrived with (before decoding), when it was kept. */
   readonly rawValue: (message: Message) => unknown;
   readonly wait?: Sleep;
+  /** True once the pipeline stops: a failing write is then given up on. Default: always. */
+  readonly stopping?: () => boolean;
+  /** Told about each failed round of writes while the pipeline keeps trying. */
+  readonly onRetry?: (error: Error) => void;
 }
 
 /** The dead-letter step shared by processors (decode and handler failures) and sinks. */
 export function createDeadLetterer(settings: DeadLettererSettings): DeadLetterer {
   const { pipeline, topic, send, retry, telemetry, rawValue } = settings;
+  const stopping = settings.stopping ?? (() => true);
   return {
     async deadLetter(messages) {
       if (messages.length === 0) return;
       if (topic && send) {
         const records = messages.map((m) => deadLetterRecord(m, topic, pipeline, rawValue(m)));
-        // The write is retried with the pipeline's policy, at least 3 times: a dead-letter
-        // write failing is the one case where messages would otherwise stay stuck.
-        const error = await withRetries(
-          { ...retry, attempts: Math.max(retry.attempts, 3) },
-          () => send(records),
-          settings.wait ?? sleep,
-        );
-        if (error) {
+        // At least 3 attempts per round, and rounds for as long as the pipeline runs: until
+        // the write succeeds these messages cannot be acknowledged, so giving up early would
+        // only stall their partitions.
+        const policy = { ...retry, attempts: Math.max(retry.attempts, 3) };
+        for (;;) {
+          const error = await withRetries(policy, () => send(records), settings.wait ?? sleep);
+          if (!error) break;
+          if (!stopping()) {
+            settings.onRetry?.(error);
+            continue;
+          }
           throw new PipelineDeadLetterError(
-            `Pipeline '${pipeline}': writing ${messages.length} message(s) to dead-letter topic '${topic}' failed: ${asError(error).message}`,
+            `Pipeline '${pipeline}': writing ${messages.length} message(s) to dead-letter topic '${topic}' failed: ${error.message}`,
             { cause: error },
           );
         }

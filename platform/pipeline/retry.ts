@@ -58,3 +58,16 @@ export function asError(thrown: unknown): Error {
     cause: thrown,
   });
 }
+
+/**
+ * True when an error says that trying again may succeed (`retriable: true`, as kafkajs and
+ * the Kafka stages mark connection and leadership errors), on itself or along its causes.
+ */
+export function isTransient(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
+    if ((current as { retriable?: unknown }).retriable === true) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}

@@ -134,6 +134,28 @@ describe('createDeadLetterer', () => {
     expect(acknowledgerOf(messages).failed).toHaveLength(0);
   });
 
+  it('keeps writing in rounds while the pipeline runs, until the write succeeds', async () => {
+    const messages = testBatch(['a']).map((m) => markFailed(m, 'handler'));
+    let calls = 0;
+    const rounds: string[] = [];
+    await createDeadLetterer({
+      pipeline: 'p',
+      topic: 'dlq',
+      send: async () => {
+        if (++calls < 7) throw new Error(`down ${calls}`);
+      },
+      retry,
+      telemetry,
+      rawValue: (m) => m.data,
+      wait: async () => {},
+      stopping: () => false,
+      onRetry: (error) => rounds.push(error.message),
+    }).deadLetter(messages);
+    expect(calls).toBe(7);
+    expect(rounds).toEqual(['down 3', 'down 6']);
+    expect((await acknowledgerOf(messages).settled).failed).toHaveLength(1);
+  });
+
   it('without a dead-letter topic, acknowledges as failed at once', async () => {
     const messages = testBatch(['a']).map((m) => markFailed(m, 'handler'));
     await createDeadLetterer({
