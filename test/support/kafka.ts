@@ -2,6 +2,7 @@
 // project `kafka` starts one broker per run (kafka-global-setup.ts) and hands its address to
 // every worker through KAFKA_BROKERS. Each test makes its own topics and groups with
 // uniqueName(), so tests never see each other's records and need no cleanup to stay correct.
+import './quiet-kafkajs';
 import { randomBytes } from 'node:crypto';
 import {
   type Admin,
@@ -11,18 +12,6 @@ import {
   logLevel,
   Partitioners,
 } from 'kafkajs';
-
-// kafkajs 2.2.4 computes some timer delays that can be negative; Node 24 clamps them to 1 ms
-// (harmless here) but prints a TimeoutNegativeWarning for each one (kafkajs #1751, never
-// fixed: the project is unmaintained). They flood test output and hide real failures, so
-// this one warning, and only it, is dropped in the test workers that use a broker.
-const emitWarning = process.emitWarning.bind(process);
-process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-  const name = typeof warning === 'string' ? rest[0] : warning.name;
-  const type = typeof name === 'object' && name !== null ? (name as { type?: unknown }).type : name;
-  if (type === 'TimeoutNegativeWarning') return;
-  (emitWarning as (w: string | Error, ...r: unknown[]) => void)(warning, ...rest);
-}) as typeof process.emitWarning;
 
 /** The broker list of this test run, from KAFKA_BROKERS (set by the global setup). */
 export function testBrokers(): string[] {

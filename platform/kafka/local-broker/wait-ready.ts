@@ -30,8 +30,8 @@ function accepts(host: string, port: number): Promise<boolean> {
 
 /**
  * Polls `bootstrap` with an admin client's describeCluster until it answers with
- * `clusterId` (so a different process on a re-used port is not mistaken for ours).
- * Resolves to null when ready, else to why not.
+ * `clusterId` (so a different process on a re-used port is not mistaken for ours) and its
+ * group coordinator answers. Resolves to null when ready, else to why not.
  */
 export async function waitUntilReady(
   bootstrap: string,
@@ -62,8 +62,15 @@ export async function waitUntilReady(
     try {
       await admin.connect();
       const cluster = await admin.describeCluster();
-      if (cluster.clusterId === clusterId && cluster.brokers.length > 0) return null;
-      lastError = `cluster id ${cluster.clusterId} answered, expected ${clusterId}`;
+      if (cluster.clusterId !== clusterId || cluster.brokers.length === 0) {
+        lastError = `cluster id ${cluster.clusterId} answered, expected ${clusterId}`;
+      } else {
+        // The first group request makes the broker create __consumer_offsets; until that has
+        // a leader, consumers get "group coordinator not available" and kafkajs logs errors.
+        // Ready therefore means ready for consumer groups too.
+        await admin.describeGroups(['kafka-stages-readiness-probe']);
+        return null;
+      }
     } catch (error) {
       lastError = (error as Error).message;
     } finally {
