@@ -9,6 +9,11 @@ import { optionsError } from './telemetry-errors';
 import type { TopologySnapshot, TopologyStage } from './topology-snapshot';
 
 const TRACER_NAME = 'kafka-stages';
+const LINT_FAILING_DEFAULT_METRICS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
 
 const isTracer = (v: unknown): v is Tracer =>
   typeof v === 'object' && v !== null && typeof (v as Tracer).startSpan === 'function';
@@ -101,6 +106,9 @@ export function createTelemetry(options: TelemetryOptions): PipelineTelemetry {
   const metrics = catalogueFor(registry);
   if (o.defaultMetrics && !metrics.defaultMetricsCollected) {
     collectDefaultMetrics({ register: registry });
+    // Gauges named `_total` break `promtool check metrics`; each is the sum of the
+    // per-type gauge of the same name without the suffix, which stays.
+    for (const name of LINT_FAILING_DEFAULT_METRICS) registry.removeSingleMetric(name);
     metrics.defaultMetricsCollected = true;
   }
   const pipeline = o.pipeline;
