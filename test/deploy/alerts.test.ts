@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { CHART_DIR, findManifest, renderScenario, ROOT, run } from './support/helm';
+import { CHART_DIR, findManifest, ROOT, renderScenario, run } from './support/helm';
 
 const ALERTS_FILE = join(CHART_DIR, 'files', 'alerts.yaml');
 const PROMTOOL_TESTS = join(ROOT, 'test', 'deploy', 'alerts.promtool.yml');
@@ -24,7 +24,8 @@ function promtool(args: string[]) {
   return { ...result, output: result.stdout + result.stderr };
 }
 
-const alertNames = (rules: RulesFile) => rules.groups.flatMap((g) => g.rules.map((r) => r.alert)).filter(Boolean);
+const alertNames = (rules: RulesFile) =>
+  rules.groups.flatMap((g) => g.rules.map((r) => r.alert)).filter(Boolean);
 
 describe('alert rules (helm/kafka-stages/files/alerts.yaml)', () => {
   const rules = parse(readFileSync(ALERTS_FILE, 'utf8')) as RulesFile;
@@ -60,12 +61,17 @@ describe('alert rules (helm/kafka-stages/files/alerts.yaml)', () => {
     ]);
   });
 
-  it.each(alertNames(rules))('%s has a promtool case where it fires and one where it does not', (alert) => {
-    const tests = parse(readFileSync(PROMTOOL_TESTS, 'utf8')) as PromtoolTests;
-    const cases = tests.tests.flatMap((t) => t.alert_rule_test ?? []).filter((c) => c.alertname === alert);
-    expect(cases.some((c) => c.exp_alerts.length > 0)).toBe(true);
-    expect(cases.some((c) => c.exp_alerts.length === 0)).toBe(true);
-  });
+  it.each(alertNames(rules))(
+    '%s has a promtool case where it fires and one where it does not',
+    (alert) => {
+      const tests = parse(readFileSync(PROMTOOL_TESTS, 'utf8')) as PromtoolTests;
+      const cases = tests.tests
+        .flatMap((t) => t.alert_rule_test ?? [])
+        .filter((c) => c.alertname === alert);
+      expect(cases.some((c) => c.exp_alerts.length > 0)).toBe(true);
+      expect(cases.some((c) => c.exp_alerts.length === 0)).toBe(true);
+    },
+  );
 
   it('reach the PrometheusRule unchanged, and promtool accepts the rendered copy too', () => {
     const rendered = findManifest(renderScenario('keda'), 'PrometheusRule');

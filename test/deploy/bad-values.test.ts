@@ -7,7 +7,11 @@ describe('helm template refuses', () => {
   const cases: [string, string[], string][] = [
     [
       'HPA and KEDA both enabled',
-      ['autoscaling.hpa.enabled=true', 'autoscaling.keda.enabled=true', 'autoscaling.keda.consumerGroup="g"'],
+      [
+        'autoscaling.hpa.enabled=true',
+        'autoscaling.keda.enabled=true',
+        'autoscaling.keda.consumerGroup="g"',
+      ],
       'autoscaling.hpa.enabled and autoscaling.keda.enabled are both true: KEDA creates its own HorizontalPodAutoscaler, so enable at most one of them',
     ],
     [
@@ -42,12 +46,20 @@ describe('helm template refuses', () => {
     ],
     [
       'an HPA whose maximum is below its minimum',
-      ['autoscaling.hpa.enabled=true', 'autoscaling.hpa.minReplicas=4', 'autoscaling.hpa.maxReplicas=2'],
+      [
+        'autoscaling.hpa.enabled=true',
+        'autoscaling.hpa.minReplicas=4',
+        'autoscaling.hpa.maxReplicas=2',
+      ],
       'autoscaling.hpa.maxReplicas (2) is below autoscaling.hpa.minReplicas (4)',
     ],
     // values.schema.json
     ['no broker list at all', ['kafka.brokers=null'], "at '/kafka': missing property 'brokers'"],
-    ['a blank broker address', ['kafka.brokers=[""]'], "at '/kafka/brokers/0': '' does not match pattern"],
+    [
+      'a blank broker address',
+      ['kafka.brokers=[""]'],
+      "at '/kafka/brokers/0': '' does not match pattern",
+    ],
     [
       'a broker address without a port',
       ['kafka.brokers=["kafka"]'],
@@ -64,7 +76,11 @@ describe('helm template refuses', () => {
       ['kafka.sasl.secret="s"'],
       "at '/kafka/sasl': additional properties 'secret' not allowed",
     ],
-    ['a drain timeout that is not a number', ['app.drainTimeoutMs="30s"'], "at '/app/drainTimeoutMs': got string, want integer"],
+    [
+      'a drain timeout that is not a number',
+      ['app.drainTimeoutMs="30s"'],
+      "at '/app/drainTimeoutMs': got string, want integer",
+    ],
   ];
 
   it.each(cases)('%s', (_name, setJson, message) => {
@@ -76,7 +92,9 @@ describe('helm template refuses', () => {
 
   it('every problem at once, one line each', () => {
     const result = template([], ['kafka.brokers=[]', 'terminationGracePeriodSeconds=5']);
-    expect(result.stderr).toContain('kafka-stages: invalid values:\n- terminationGracePeriodSeconds (5)');
+    expect(result.stderr).toContain(
+      'kafka-stages: invalid values:\n- terminationGracePeriodSeconds (5)',
+    );
     expect(result.stderr).toContain('\n- kafka.brokers is empty');
   });
 

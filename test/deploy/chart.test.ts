@@ -50,7 +50,10 @@ describe.each(SCENARIOS)('scenario %s', (scenario) => {
     const deployment = findManifest(manifestsOf(scenario), 'Deployment');
     const pod = deployment.spec.template.spec;
     const [container] = pod.containers;
-    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     expect(container.securityContext).toMatchObject({
       runAsNonRoot: true,
       readOnlyRootFilesystem: true,
@@ -63,13 +66,22 @@ describe.each(SCENARIOS)('scenario %s', (scenario) => {
     expect(container.volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
     expect(container.livenessProbe.httpGet.path).toBe('/healthz');
     expect(container.resources.requests).toBeDefined();
-    const env = new Map<string, string>(container.env.map((e: { name: string; value?: string }) => [e.name, e.value]));
+    const env = new Map<string, string>(
+      container.env.map((e: { name: string; value?: string }) => [e.name, e.value]),
+    );
     const drainMs = Number(env.get('DRAIN_TIMEOUT_MS'));
     expect(drainMs).toBeGreaterThan(0);
     expect(pod.terminationGracePeriodSeconds * 1000).toBeGreaterThan(drainMs);
     expect(env.get('KAFKA_BROKERS')).toMatch(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/);
-    expect(container.args.slice(0, 4)).toEqual(['run', 'metrics-transform', '--config', '/etc/kafka-stages/pipeline.yaml']);
-    expect(deployment.spec.template.metadata.annotations['checksum/config']).toMatch(/^[0-9a-f]{64}$/);
+    expect(container.args.slice(0, 4)).toEqual([
+      'run',
+      'metrics-transform',
+      '--config',
+      '/etc/kafka-stages/pipeline.yaml',
+    ]);
+    expect(deployment.spec.template.metadata.annotations['checksum/config']).toMatch(
+      /^[0-9a-f]{64}$/,
+    );
   });
 });
 
@@ -87,7 +99,8 @@ describe('defaults', () => {
   });
 
   it('have readiness on /readyz and a startup probe', () => {
-    const [container] = findManifest(manifestsOf('defaults'), 'Deployment').spec.template.spec.containers;
+    const [container] = findManifest(manifestsOf('defaults'), 'Deployment').spec.template.spec
+      .containers;
     expect(container.readinessProbe.httpGet.path).toBe('/readyz');
     expect(container.startupProbe.httpGet.path).toBe('/healthz');
   });
@@ -132,26 +145,41 @@ describe('keda scenario', () => {
     const manifests = manifestsOf('keda');
     expect(manifests.some((m) => m.kind === 'HorizontalPodAutoscaler')).toBe(false);
     const scaled = findManifest(manifests, 'ScaledObject');
-    expect(scaled.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'kafka-stages' });
+    expect(scaled.spec.scaleTargetRef).toEqual({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      name: 'kafka-stages',
+    });
     const [trigger] = scaled.spec.triggers;
     expect(trigger.type).toBe('kafka');
-    expect(trigger.metadata).toMatchObject({ consumerGroup: 'kafka-stages-metrics-transform', topic: 'metrics.raw', tls: 'enable' });
+    expect(trigger.metadata).toMatchObject({
+      consumerGroup: 'kafka-stages-metrics-transform',
+      topic: 'metrics.raw',
+      tls: 'enable',
+    });
     expect(trigger.authenticationRef).toEqual({ name: 'kafka-stages' });
     const auth = findManifest(manifests, 'TriggerAuthentication');
-    expect(auth.spec.secretTargetRef.map((r: { parameter: string; name: string }) => `${r.parameter}:${r.name}`)).toEqual([
-      'ca:kafka-client-tls',
-      'cert:kafka-client-tls',
-      'key:kafka-client-tls',
-    ]);
+    expect(
+      auth.spec.secretTargetRef.map(
+        (r: { parameter: string; name: string }) => `${r.parameter}:${r.name}`,
+      ),
+    ).toEqual(['ca:kafka-client-tls', 'cert:kafka-client-tls', 'key:kafka-client-tls']);
     // The autoscaler owns the replica count.
     expect(findManifest(manifests, 'Deployment').spec.replicas).toBeUndefined();
   });
 
   it('labels the ServiceMonitor and the PrometheusRule for the Prometheus selectors', () => {
     const manifests = manifestsOf('keda');
-    expect(findManifest(manifests, 'ServiceMonitor').metadata.labels?.release).toBe('kube-prometheus-stack');
-    expect(findManifest(manifests, 'PrometheusRule').metadata.labels?.release).toBe('kube-prometheus-stack');
-    expect(findManifest(manifests, 'ServiceMonitor').spec.endpoints[0]).toMatchObject({ port: 'http', path: '/metrics' });
+    expect(findManifest(manifests, 'ServiceMonitor').metadata.labels?.release).toBe(
+      'kube-prometheus-stack',
+    );
+    expect(findManifest(manifests, 'PrometheusRule').metadata.labels?.release).toBe(
+      'kube-prometheus-stack',
+    );
+    expect(findManifest(manifests, 'ServiceMonitor').spec.endpoints[0]).toMatchObject({
+      port: 'http',
+      path: '/metrics',
+    });
   });
 });
 
@@ -161,8 +189,12 @@ describe('sasl scenario', () => {
     const [container] = findManifest(manifests, 'Deployment').spec.template.spec.containers;
     const env = Object.fromEntries(container.env.map((e: { name: string }) => [e.name, e]));
     expect(env.KAFKA_SASL_MECHANISM.value).toBe('scram-sha-512');
-    expect(env.KAFKA_SASL_USERNAME.valueFrom).toEqual({ secretKeyRef: { name: 'kafka-credentials', key: 'username' } });
-    expect(env.KAFKA_SASL_PASSWORD.valueFrom).toEqual({ secretKeyRef: { name: 'kafka-credentials', key: 'password' } });
+    expect(env.KAFKA_SASL_USERNAME.valueFrom).toEqual({
+      secretKeyRef: { name: 'kafka-credentials', key: 'username' },
+    });
+    expect(env.KAFKA_SASL_PASSWORD.valueFrom).toEqual({
+      secretKeyRef: { name: 'kafka-credentials', key: 'password' },
+    });
     expect(env.KAFKA_TLS_ENABLED.value).toBe('true');
     expect(env.KAFKA_TLS_CA_FILE.value).toBe('/etc/kafka-tls/ca.crt');
     expect(env.KAFKA_TLS_CERT_FILE).toBeUndefined();
@@ -180,6 +212,8 @@ describe('sasl scenario', () => {
 describe('minimal scenario', () => {
   it('renders only the Deployment, its Service and its config', () => {
     expect(kinds(manifestsOf('minimal'))).toEqual(['ConfigMap', 'Deployment', 'Service']);
-    expect(findManifest(manifestsOf('minimal'), 'Deployment').spec.template.spec.serviceAccountName).toBe('default');
+    expect(
+      findManifest(manifestsOf('minimal'), 'Deployment').spec.template.spec.serviceAccountName,
+    ).toBe('default');
   });
 });

@@ -5,7 +5,10 @@ import { helm, parseManifests, ROOT, run } from './support/helm';
 import { validateManifests } from './support/kube-validate';
 
 const K8S_DIR = join(ROOT, 'k8s');
-const yamlFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+const yamlFiles = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
 
 describe('k8s/', () => {
   let fresh: string;
@@ -41,7 +44,9 @@ describe('k8s/', () => {
   });
 
   it('lists every manifest file in kustomization.yaml', () => {
-    const [kustomization] = parseManifests(readFileSync(join(K8S_DIR, 'kustomization.yaml'), 'utf8'));
+    const [kustomization] = parseManifests(
+      readFileSync(join(K8S_DIR, 'kustomization.yaml'), 'utf8'),
+    );
     const listed = (kustomization as unknown as { resources: string[] }).resources;
     expect(listed).toEqual(yamlFiles(K8S_DIR).filter((f) => f !== 'kustomization.yaml'));
   });

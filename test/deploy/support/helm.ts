@@ -35,7 +35,12 @@ export function run(program: string, args: readonly string[], input?: string): R
     encoding: 'utf8',
     input,
     maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, HELM_CACHE_HOME: '/tmp/kafka-stages-helm/cache', HELM_CONFIG_HOME: '/tmp/kafka-stages-helm/config', HELM_DATA_HOME: '/tmp/kafka-stages-helm/data' },
+    env: {
+      ...process.env,
+      HELM_CACHE_HOME: '/tmp/kafka-stages-helm/cache',
+      HELM_CONFIG_HOME: '/tmp/kafka-stages-helm/config',
+      HELM_DATA_HOME: '/tmp/kafka-stages-helm/data',
+    },
   });
   if (result.error) throw new Error(`cannot run ${program}: ${result.error.message}`);
   return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
@@ -50,7 +55,10 @@ export function helm(args: readonly string[]): RunResult {
 }
 
 /** `helm template` of the chart with the given values files and --set-json pairs. */
-export function template(valuesFiles: readonly string[], setJson: readonly string[] = []): RunResult {
+export function template(
+  valuesFiles: readonly string[],
+  setJson: readonly string[] = [],
+): RunResult {
   const args = ['template', RELEASE, CHART_DIR, '--namespace', RELEASE];
   for (const file of valuesFiles) args.push('--values', file);
   for (const pair of setJson) args.push('--set-json', pair);
@@ -72,7 +80,8 @@ export interface Manifest {
 export function parseManifests(text: string): Manifest[] {
   const manifests: Manifest[] = [];
   for (const doc of parseAllDocuments(text)) {
-    if (doc.errors.length > 0) throw new Error(`rendered YAML does not parse: ${doc.errors[0]?.message}`);
+    if (doc.errors.length > 0)
+      throw new Error(`rendered YAML does not parse: ${doc.errors[0]?.message}`);
     const value = doc.toJS() as Manifest | null;
     if (value !== null) manifests.push(value);
   }
@@ -86,8 +95,17 @@ export function renderScenario(scenario: Scenario): Manifest[] {
   return parseManifests(result.stdout);
 }
 
-export function findManifest(manifests: readonly Manifest[], kind: string, name?: string): Manifest {
-  const found = manifests.find((m) => m.kind === kind && (name === undefined || m.metadata.name === name));
-  if (!found) throw new Error(`no ${kind}${name ? ` ${name}` : ''} among ${manifests.map((m) => m.kind).join(', ')}`);
+export function findManifest(
+  manifests: readonly Manifest[],
+  kind: string,
+  name?: string,
+): Manifest {
+  const found = manifests.find(
+    (m) => m.kind === kind && (name === undefined || m.metadata.name === name),
+  );
+  if (!found)
+    throw new Error(
+      `no ${kind}${name ? ` ${name}` : ''} among ${manifests.map((m) => m.kind).join(', ')}`,
+    );
   return found;
 }

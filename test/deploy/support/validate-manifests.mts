@@ -45,7 +45,7 @@ async function modelFor(apiVersion: string, kind: string): Promise<ModelClass> {
   if (pkg === undefined) {
     throw new Error(`no schema package for API group '${group}' (apiVersion ${apiVersion})`);
   }
-  if (!/^[A-Za-z0-9.\/-]+$/.test(apiVersion) || !/^[A-Z][A-Za-z0-9]*$/.test(kind)) {
+  if (!/^[A-Za-z0-9./-]+$/.test(apiVersion) || !/^[A-Z][A-Za-z0-9]*$/.test(kind)) {
     throw new Error(`malformed apiVersion '${apiVersion}' or kind '${kind}'`);
   }
   let exported: Record<string, unknown>;
@@ -57,7 +57,9 @@ async function modelFor(apiVersion: string, kind: string): Promise<ModelClass> {
   // A nested type (DeploymentSpec) has a class too, but no apiVersion/kind of its own.
   const model = exported[kind] as (ModelClass & { apiVersion?: string; kind?: string }) | undefined;
   if (typeof model !== 'function' || model.apiVersion !== apiVersion || model.kind !== kind) {
-    throw new Error(`${pkg}/${apiVersion}/${kind} is not a resource model for ${apiVersion} ${kind}`);
+    throw new Error(
+      `${pkg}/${apiVersion}/${kind} is not a resource model for ${apiVersion} ${kind}`,
+    );
   }
   return model;
 }
