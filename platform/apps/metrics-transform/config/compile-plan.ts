@@ -49,15 +49,7 @@ export function compilePlan(config: TransformConfig): TransformPlan {
       names: f.names.map(nameMatcher),
       matchers: f.match.map(parseLabelMatcher),
     })),
-    relabel: config.relabel.map((r) => ({
-      action: r.action,
-      sourceLabels: r.source_labels,
-      separator: r.separator,
-      regex: compileGoRegexp(r.regex),
-      targetLabel: r.target_label,
-      replacement: r.replacement,
-      modulus: r.modulus ?? 0,
-    })),
+    relabel: config.relabel.map(compileRelabelRule),
     units: config.units.map((u) => {
       const factor =
         u.from !== undefined && u.to !== undefined
@@ -89,5 +81,18 @@ export function compilePlan(config: TransformConfig): TransformPlan {
     passUnaggregated: config.unaggregated === 'pass',
     idleTimeoutMs: config.watermark.idle_timeout,
     deadLetterLate: config.dead_letter.late_samples,
+  };
+}
+
+/** Compiles one validated `relabel_config` entry. */
+export function compileRelabelRule(r: TransformConfig['relabel'][number]): RelabelRule {
+  return {
+    action: r.action,
+    sourceLabels: r.source_labels,
+    separator: r.separator,
+    regex: compileGoRegexp(r.regex),
+    targetLabel: r.target_label,
+    replacement: r.replacement,
+    modulus: r.modulus ?? 0,
   };
 }

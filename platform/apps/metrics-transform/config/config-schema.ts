@@ -91,7 +91,8 @@ const filter = obj({
 });
 
 // Prometheus' defaults; which fields each action needs is checked below, as Prometheus does.
-const relabelRule = obj({
+/** One `relabel_config` entry, Prometheus' field names and defaults. */
+export const relabelRuleSchema = obj({
   action: z.enum(RELABEL_ACTIONS).default('replace'),
   source_labels: z.array(labelName).default([]),
   separator: z.string().default(';'),
@@ -166,7 +167,7 @@ export const configSchema = obj({
   }),
   limits: limits.default(() => limits.parse({})),
   filters: z.array(filter).default([]),
-  relabel: z.array(relabelRule).default([]),
+  relabel: z.array(relabelRuleSchema).default([]),
   units: z.array(units).default([]),
   rate: rate.optional(),
   aggregations: z.array(aggregation).default([]),
