@@ -1,0 +1,106 @@
+/**
+ * The closed set of errors the stages layer throws. Every class has a stable `code`, names
+ * the stage (or supervisor) it comes from, and chains the original error as `cause`.
+ */
+export type StageErrorCode =
+  | 'STAGE_INVALID_OPTION'
+  | 'STAGE_INVALID_SUBSCRIPTION'
+  | 'STAGE_HANDLER_FAILED'
+  | 'STAGE_NOT_RUNNING'
+  | 'STAGE_RESTART_LIMIT';
+
+/** Base class of every error of the stages layer; switch on `code`. */
+export abstract class StageError extends Error {
+  abstract readonly code: StageErrorCode;
+}
+
+/** Renders a bad value for a message: short, unambiguous, never throws. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return `'${value}'`;
+  if (typeof value === 'function') return 'a function';
+  if (value === null || typeof value !== 'object') return String(value);
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  const ctor = (value as { constructor?: { name?: string } }).constructor?.name;
+  return ctor && ctor !== 'Object' ? `a ${ctor}` : 'an object';
+}
+
+/**
+ * An option is invalid: thrown at construction or subscription time, before anything runs.
+ * Message: `<component>: option '<path>' is <value>; allowed: <what is allowed>`.
+ */
+export class InvalidOptionError extends StageError {
+  readonly code = 'STAGE_INVALID_OPTION';
+  override readonly name = 'InvalidOptionError';
+  constructor(
+    /** E.g. `stage 'evens'` or `supervisor 'seed'`. */
+    readonly component: string,
+    /** Key path inside the options, e.g. `subscribeTo[0].minDemand`. */
+    readonly path: string,
+    readonly value: unknown,
+    readonly allowed: string,
+  ) {
+    super(`${component}: option '${path}' is ${describeValue(value)}; allowed: ${allowed}`);
+  }
+}
+
+/**
+ * A subscription cannot be made: the target is a consumer, the pair is already subscribed,
+ * the producer is stopped, or its dispatcher refuses the options (e.g. a taken partition).
+ */
+export class SubscriptionError extends StageError {
+  readonly code = 'STAGE_INVALID_SUBSCRIPTION';
+  override readonly name = 'SubscriptionError';
+  constructor(
+    readonly consumer: string,
+    readonly producer: string,
+    readonly problem: string,
+  ) {
+    super(`stage '${consumer}' cannot subscribe to stage '${producer}': ${problem}`);
+  }
+}
+
+/** A handler threw, rejected or returned something that is not an array of events. */
+export class HandlerError extends StageError {
+  readonly code = 'STAGE_HANDLER_FAILED';
+  override readonly name = 'HandlerError';
+  constructor(
+    readonly stage: string,
+    readonly handler: string,
+    cause: unknown,
+  ) {
+    super(
+      `stage '${stage}': ${handler} failed: ${cause instanceof Error ? cause.message : describeValue(cause)}`,
+      { cause },
+    );
+  }
+}
+
+/** An operation needs a running stage (e.g. `ask` on a stopped one). */
+export class StageNotRunningError extends StageError {
+  readonly code = 'STAGE_NOT_RUNNING';
+  override readonly name = 'StageNotRunningError';
+  constructor(
+    readonly stage: string,
+    readonly operation: string,
+  ) {
+    super(`stage '${stage}' is not running: cannot ${operation}`);
+  }
+}
+
+/** A supervisor gave up: a child failed more often than the restart budget allows. */
+export class RestartLimitError extends StageError {
+  readonly code = 'STAGE_RESTART_LIMIT';
+  override readonly name = 'RestartLimitError';
+  constructor(
+    readonly supervisor: string,
+    readonly child: string,
+    readonly maxRestarts: number,
+    readonly withinMs: number,
+    cause: unknown,
+  ) {
+    super(
+      `supervisor '${supervisor}': child '${child}' failed after ${maxRestarts} restarts within ${withinMs} ms; giving up`,
+      { cause },
+    );
+  }
+}
