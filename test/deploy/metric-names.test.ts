@@ -28,7 +28,8 @@ async function defaultMetricSampleNames(): Promise<Set<string>> {
   const names = new Set<string>();
   for (const metric of await registry.getMetricsAsJSON()) {
     names.add(metric.name);
-    if (String(metric.type) === 'histogram') for (const s of HISTOGRAM_SUFFIXES) names.add(metric.name + s);
+    if (String(metric.type) === 'histogram')
+      for (const s of HISTOGRAM_SUFFIXES) names.add(metric.name + s);
   }
   return names;
 }
