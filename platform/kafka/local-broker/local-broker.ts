@@ -108,6 +108,7 @@ export async function startLocalBroker(
   const dataDir = path.join(home, 'data');
   const logFile = path.join(home, 'broker.log');
   const propertiesFile = path.join(home, 'server.properties');
+  const detachFile = path.join(home, 'detached');
   const clusterId = newClusterId();
   const bootstrap = `${HOST}:${port}`;
   let wrapper: ChildProcess | undefined;
@@ -124,6 +125,7 @@ export async function startLocalBroker(
   try {
     mkdirSync(home, { recursive: true });
     rmSync(dataDir, { recursive: true, force: true });
+    rmSync(detachFile, { force: true });
     const properties = serverProperties({
       host: HOST,
       port,
@@ -153,7 +155,6 @@ export async function startLocalBroker(
       ],
       pidFile: path.join(home, 'format.pid'),
       graceMs: 2_000,
-      detached: false,
       outputFd: logFd,
       cwd: home,
     });
@@ -185,7 +186,7 @@ export async function startLocalBroker(
       pidFile: path.join(home, 'broker.pid'),
       removeDir: temporary ? home : undefined,
       graceMs: o.stopGraceMs,
-      detached: o.detached,
+      detachFile: o.detached ? detachFile : undefined,
       outputFd: logFd,
       cwd: home,
     });
@@ -231,7 +232,10 @@ export async function startLocalBroker(
         // Already gone.
       }
     };
-    if (!o.detached) process.once('exit', onExit);
+    // A detached broker stays; until now the watchdog watched this process, so an
+    // interrupted start left nothing behind.
+    if (o.detached) writeFileSync(detachFile, `${process.pid}\n`);
+    else process.once('exit', onExit);
     let stopping: Promise<void> | undefined;
     return {
       bootstrap,

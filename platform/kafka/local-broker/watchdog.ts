@@ -10,15 +10,17 @@ export const WATCHDOG_NAME = 'kafka-stages-watchdog';
  * - the wrapper gets SIGTERM, SIGINT or SIGHUP (how `stop()` and `kafka down` stop it), or
  * - the watched parent is gone: its parent pid changed (the parent died, even by SIGKILL,
  *   and the wrapper was re-parented) or, where /proc is missing, `kill -0` fails.
+ *   Once the detach file exists the parent is no longer watched: a detached broker (the
+ *   CLI's `kafka up`) is watched while it starts, so a Ctrl-C then leaves nothing behind.
  * Then it removes the directory it was given (a temporary broker home), and exits with
  * the command's status. Parent 0 means "watch no parent" (a detached broker).
  *
  * Arguments: parent pid, grace in tenths of a second, pid file, directory to remove ('' for
- * none), then the command.
+ * none), detach file ('' for none), then the command.
  */
 export const WATCHDOG_SCRIPT = `
-parent=$1 grace=$2 pid_file=$3 remove_dir=$4
-shift 4
+parent=$1 grace=$2 pid_file=$3 remove_dir=$4 detach_file=$5
+shift 5
 "$@" &
 child=$!
 echo "$child" > "$pid_file"
@@ -47,6 +49,7 @@ finish() {
 }
 trap 'stop_child; finish' TERM INT HUP
 while kill -0 "$child" 2>/dev/null; do
+  if [ -n "$detach_file" ] && [ -e "$detach_file" ]; then parent=0; fi
   if [ "$parent" != 0 ] && ! parent_alive; then
     stop_child
     break
@@ -67,8 +70,11 @@ export interface WatchdogSpec {
   removeDir?: string;
   /** SIGTERM to SIGKILL, in milliseconds. */
   graceMs: number;
-  /** Keep the command running after this process exits. */
-  detached: boolean;
+  /**
+   * Once this file exists, the command keeps running after this process exits (the CLI's
+   * `kafka up` creates it when the broker is ready). Omit to always stop with this process.
+   */
+  detachFile?: string;
   /** File descriptor that receives the command's stdout and stderr. */
   outputFd: number;
   /** Working directory. */
@@ -81,10 +87,11 @@ export function watchdogArgs(spec: WatchdogSpec, parentPid: number): string[] {
     '-c',
     WATCHDOG_SCRIPT,
     WATCHDOG_NAME,
-    String(spec.detached ? 0 : parentPid),
+    String(parentPid),
     String(Math.ceil(spec.graceMs / 100)),
     spec.pidFile,
     spec.removeDir ?? '',
+    spec.detachFile ?? '',
     ...spec.command,
   ];
 }
