@@ -1,4 +1,5 @@
 import type { Command } from '../command';
+import { kafkaCommand } from './kafka';
 
 /** Every subcommand, in the order `--help` lists them. Add one line per command file. */
-export const commands: readonly Command[] = [];
+export const commands: readonly Command[] = [kafkaCommand];
