@@ -132,6 +132,12 @@ export class PartitionQueues<T extends Sized> {
    */
   clear(): number {
     const dropped = this.totalEvents;
+    for (const queue of this.ring) {
+      queue.items = [];
+      queue.head = 0;
+      queue.events = 0;
+      queue.bytes = 0;
+    }
     this.byTopic.clear();
     this.ring = [];
     this.cursor = 0;

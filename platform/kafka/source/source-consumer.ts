@@ -1,0 +1,531 @@
+import { EventEmitter } from 'node:events';
+import type {
+  Consumer,
+  ConsumerCrashEvent,
+  ConsumerGroupJoinEvent,
+  EachBatchPayload,
+  Kafka,
+} from 'kafkajs';
+import { type Logger, logger as rootLogger } from '../../log/logger';
+import type { Acknowledger, Message } from '../../message/message';
+import { noopTelemetry, type PartitionSnapshot, type Telemetry } from '../../telemetry/telemetry';
+import { createKafka } from '../client/create-kafka';
+import { KafkaSourceStateError } from '../errors';
+import { parseOptions } from '../parse-options';
+import { isRebalancing } from './is-rebalancing';
+import { OffsetTracker } from './offset-tracker';
+import {
+  type KafkaSourceOptions,
+  type KafkaSourceOptionsInput,
+  kafkaSourceOptionsSchema,
+} from './options';
+import { type PartitionQueue, PartitionQueues, type PauseEvent } from './partition-queues';
+import { resolveTopics, type StartOffsets } from './resolve-topics';
+import { buildMessages, type SourceMessage } from './source-message';
+
+/** What the source needs besides its options. */
+export interface SourceDependencies {
+  readonly telemetry?: Telemetry;
+  readonly logger?: Logger;
+  /** Clock for pause history and commit times. Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/** Partitions of one topic. */
+export interface TopicPartitions {
+  readonly topic: string;
+  readonly partitions: readonly number[];
+}
+
+/** Events of a source. `failed` means the kafkajs consumer crashed and will not restart. */
+export interface SourceEvents {
+  ready: [];
+  'not-ready': [reason: string];
+  assigned: [assignment: readonly TopicPartitions[]];
+  failed: [error: Error];
+}
+
+/** How a stop went. */
+export interface StopReport {
+  /** Every handed-out message was acknowledged before the timeout. */
+  readonly drained: boolean;
+  /** Handed-out messages still unacknowledged when the source gave up waiting. */
+  readonly unacknowledged: number;
+  /** Buffered messages never handed out (they are fetched again by the next owner). */
+  readonly droppedBuffered: number;
+}
+
+interface PartitionState {
+  readonly topic: string;
+  readonly partition: number;
+  readonly tracker: OffsetTracker;
+  readonly queue: PartitionQueue<SourceMessage>;
+  highWatermark: number;
+  committed: number;
+  lastCommitAt: number;
+  /** Tracked messages dropped unacknowledged from the queue (stop): never coming back. */
+  dropped: number;
+}
+
+type Phase = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+/**
+ * The Kafka side of the source: a kafkajs consumer in a group, per-partition queues and
+ * offset trackers, and the commits. {@link KafkaSource} puts a stage in front of it; it
+ * can also be used on its own: `start()`, then `take(n)` whenever `onAvailable` fires or
+ * demand arrives, `stop()` at the end.
+ *
+ * Guarantees: records are handed out in offset order per partition; a partition's commit
+ * never passes a message that was not acknowledged (successful or dead-lettered); after a
+ * rebalance, acknowledgements of messages handed out before it are ignored and everything
+ * not committed is fetched again (at least once: duplicates across rebalances, no loss).
+ */
+export class SourceConsumer extends EventEmitter<SourceEvents> {
+  readonly options: KafkaSourceOptions;
+  /** Settles this source's messages: marks their offsets done (success or dead-lettered). */
+  readonly acknowledger: Acknowledger;
+  /** Called after new messages were buffered (from kafkajs's eachBatch; keep it cheap). */
+  onAvailable: (() => void) | undefined;
+
+  private readonly kafka: Kafka;
+  private readonly telemetry: Telemetry;
+  private readonly log: Logger;
+  private readonly queues: PartitionQueues<SourceMessage>;
+  private readonly trackers = new Map<string, Map<number, OffsetTracker>>();
+  private readonly seen = new Set<string>();
+  private states = new Map<string, Map<number, PartitionState>>();
+  private stateList: PartitionState[] = [];
+  private consumer: Consumer | undefined;
+  private startOffsets: StartOffsets | undefined;
+  private subscribed: readonly string[] = [];
+  private phase: Phase = 'idle';
+  private starting: Promise<void> | undefined;
+  private stopping: Promise<StopReport> | undefined;
+  private readyNow = false;
+  private joins = 0;
+  /** A rebalance is under way: queued messages are about to be dropped, hand none out. */
+  private revoking = false;
+  private commitTimer: NodeJS.Timeout | undefined;
+  private commitBusy: Promise<void> | undefined;
+  private drainWaiter: (() => void) | undefined;
+  private unobserve: (() => void) | undefined;
+
+  constructor(options: KafkaSourceOptionsInput, deps: SourceDependencies = {}) {
+    super();
+    this.options = parseOptions('KafkaSource', kafkaSourceOptionsSchema, options);
+    this.telemetry = deps.telemetry ?? noopTelemetry;
+    this.log = (deps.logger ?? rootLogger()).child({
+      component: 'kafka-source',
+      source: this.options.name,
+    });
+    this.kafka = this.options.kafka ?? createKafka(this.options.client!, this.log);
+    const q = this.options.queue;
+    this.queues = new PartitionQueues<SourceMessage>(
+      {
+        highEvents: q.highWaterEvents,
+        lowEvents: q.lowWaterEvents,
+        highBytes: q.highWaterBytes,
+        lowBytes: q.lowWaterBytes,
+      },
+      {
+        onPause: (topic, partition) => {
+          this.consumer?.pause([{ topic, partitions: [partition] }]);
+          this.telemetry.recordPause(topic, partition);
+        },
+        onResume: (topic, partition) => this.consumer?.resume([{ topic, partitions: [partition] }]),
+      },
+      deps.now ?? Date.now,
+      this.options.pauseHistoryLimit,
+    );
+    this.acknowledger = { ack: (successful, failed) => this.settle(successful, failed) };
+  }
+
+  /** True while the group is joined with at least one partition assigned (and not stopping). */
+  get ready(): boolean {
+    return this.readyNow;
+  }
+
+  /** The topics subscribed to (patterns resolved), known after start(). */
+  get topics(): readonly string[] {
+    return this.subscribed;
+  }
+
+  /** Messages buffered and not yet handed out, across partitions. */
+  get bufferedEvents(): number {
+    return this.queues.bufferedEvents;
+  }
+
+  get bufferedBytes(): number {
+    return this.queues.bufferedBytes;
+  }
+
+  /** Recent pauses and resumes, oldest first (bounded by `pauseHistoryLimit`). */
+  pauseHistory(): PauseEvent[] {
+    return this.queues.pauseHistory();
+  }
+
+  /** Pauses and resumes since construction. */
+  pauseCounts(): { readonly pauses: number; readonly resumes: number } {
+    return this.queues.counts;
+  }
+
+  /** The current assignment. */
+  assignment(): TopicPartitions[] {
+    return [...this.states].map(([topic, parts]) => ({ topic, partitions: [...parts.keys()] }));
+  }
+
+  /** Per-partition state, read at scrape time (registered with `telemetry.observe`). */
+  snapshot(): PartitionSnapshot[] {
+    return this.stateList.map((s) => ({
+      topic: s.topic,
+      partition: s.partition,
+      highWatermark: s.highWatermark,
+      committed: s.committed,
+      paused: s.queue.paused,
+      bufferedEvents: s.queue.events,
+      bufferedBytes: s.queue.bytes,
+      lastCommitAt: s.lastCommitAt,
+    }));
+  }
+
+  /** Handed-out messages not yet acknowledged, in the current assignment. */
+  inFlight(): number {
+    let n = 0;
+    for (const s of this.stateList) n += s.tracker.pending - s.queue.events - s.dropped;
+    return n;
+  }
+
+  /**
+   * Checks the topics (missing ones are a {@link KafkaTopicNotFoundError}), joins the
+   * group and starts fetching. Resolves once the first join completed.
+   */
+  start(): Promise<void> {
+    if (this.phase !== 'idle') {
+      return Promise.reject(
+        new KafkaSourceStateError(
+          `KafkaSource '${this.options.name}': start() called while ${this.phase}`,
+        ),
+      );
+    }
+    this.phase = 'starting';
+    this.starting = this.doStart().catch(async (error: unknown) => {
+      this.phase = 'stopped';
+      await this.consumer?.disconnect().catch(() => {});
+      throw error;
+    });
+    return this.starting;
+  }
+
+  /** Resolves when the source is ready; rejects after `timeoutMs`. */
+  whenReady(timeoutMs = 30_000): Promise<void> {
+    if (this.readyNow) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.off('ready', onReady);
+        reject(
+          new KafkaSourceStateError(
+            `KafkaSource '${this.options.name}': not ready after ${timeoutMs} ms`,
+          ),
+        );
+      }, timeoutMs);
+      const onReady = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.once('ready', onReady);
+    });
+  }
+
+  /** Up to `demand` buffered messages, fairly across partitions. Never waits. */
+  take(demand: number): SourceMessage[] {
+    if (this.phase !== 'running' || this.revoking) return [];
+    return this.queues.take(demand);
+  }
+
+  /**
+   * Graceful shutdown: stop fetching, drop what is buffered, wait up to
+   * `shutdownTimeoutMs` for handed-out messages to be acknowledged, commit, leave the group.
+   */
+  stop(): Promise<StopReport> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  /** Commits what finished now (also runs on the interval, on rebalance and on stop). */
+  async commit(): Promise<void> {
+    while (this.commitBusy) await this.commitBusy;
+    await this.commitNow();
+  }
+
+  private async doStart(): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const resolved = await resolveTopics(admin, this.options.name, this.options);
+      this.subscribed = resolved.topics;
+      this.startOffsets = resolved.startOffsets;
+    } finally {
+      await admin.disconnect();
+    }
+    const { session, fetch } = this.options;
+    const consumer = this.kafka.consumer({
+      groupId: this.options.groupId,
+      sessionTimeout: session.sessionTimeoutMs,
+      heartbeatInterval: session.heartbeatIntervalMs,
+      rebalanceTimeout: session.rebalanceTimeoutMs,
+      maxWaitTimeInMs: fetch.maxWaitTimeMs,
+      minBytes: fetch.minBytes,
+      maxBytes: fetch.maxBytes,
+      maxBytesPerPartition: fetch.maxBytesPerPartition,
+      allowAutoTopicCreation: false,
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, (event) => this.onGroupJoin(event));
+    consumer.on(consumer.events.REBALANCING, () => this.onRebalancing());
+    consumer.on(consumer.events.CRASH, (event) => this.onCrash(event));
+    await consumer.connect();
+    await consumer.subscribe({
+      topics: [...this.subscribed],
+      // Only used when the group has no committed offset for a partition.
+      fromBeginning: this.options.startFrom !== 'latest',
+    });
+    this.unobserve = this.telemetry.observe({ partitions: () => this.snapshot() });
+    this.phase = 'running';
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+    this.commitTimer = setInterval(() => {
+      if (!this.commitBusy) void this.commitNow();
+    }, this.options.commitIntervalMs);
+    this.commitTimer.unref();
+  }
+
+  /**
+   * Buffers one fetched batch and returns at once: kafkajs fetches again only after every
+   * batch of a fetch was handled. A batch for a paused partition (fetched before the pause,
+   * kafkajs #612) is not taken and not resolved, so it is fetched again after the resume.
+   */
+  private async eachBatch(payload: EachBatchPayload): Promise<void> {
+    const batch = payload.batch;
+    if (this.phase !== 'running' || this.revoking || !payload.isRunning() || payload.isStale())
+      return;
+    const state = this.states.get(batch.topic)?.get(batch.partition);
+    if (!state) return;
+    state.highWatermark = Number(batch.highWatermark);
+    if (state.queue.paused) return;
+    const messages = buildMessages(batch, state.tracker, this.acknowledger, this.telemetry);
+    const last = batch.lastOffset();
+    state.tracker.advanceTo(Number(last) + 1);
+    if (messages.length > 0) this.queues.push(state.queue, messages);
+    payload.resolveOffset(last);
+    if (messages.length > 0) this.onAvailable?.();
+    try {
+      // Throttled by kafkajs to the heartbeat interval. Calling it here means a rebalance
+      // is usually noticed in this batch, where there is still time to drain and commit.
+      await payload.heartbeat();
+    } catch (error) {
+      if (isRebalancing(error)) await this.drainForRebalance();
+      throw error;
+    }
+  }
+
+  /** Before rejoining: stop handing out, wait boundedly for acks, commit what finished. */
+  private async drainForRebalance(): Promise<void> {
+    this.revoking = true;
+    this.setReady(false, 'rebalancing');
+    await this.waitForAcks(this.options.rebalanceDrainTimeoutMs);
+    await this.commit().catch(() => {});
+  }
+
+  private onRebalancing(): void {
+    this.revoking = true;
+    this.setReady(false, 'rebalancing');
+    // The join is already on its way: commit at once (best effort), no drain.
+    if (!this.commitBusy) void this.commitNow();
+  }
+
+  private onGroupJoin(event: ConsumerGroupJoinEvent): void {
+    const consumer = this.consumer!;
+    this.joins += 1;
+    if (this.joins > 1) this.telemetry.recordRebalance();
+    // Eager rebalancing: every partition was revoked. Drop all buffers and start a new
+    // generation everywhere; kafkajs fetches each partition again from the committed offset.
+    this.queues.clear();
+    this.states = new Map();
+    this.stateList = [];
+    this.revoking = false;
+    const paused = consumer.paused();
+    if (paused.length > 0) consumer.resume(paused);
+    const assignment: TopicPartitions[] = [];
+    for (const [topic, partitions] of Object.entries(event.payload.memberAssignment)) {
+      const byPartition = new Map<number, PartitionState>();
+      for (const partition of partitions) {
+        const key = `${topic}:${partition}`;
+        let start: number | undefined;
+        if (!this.seen.has(key)) {
+          this.seen.add(key);
+          start = this.startOffsets?.get(topic)?.get(partition);
+          if (start !== undefined) consumer.seek({ topic, partition, offset: String(start) });
+        }
+        const tracker = this.trackerFor(topic, partition);
+        tracker.reset(start);
+        const state: PartitionState = {
+          topic,
+          partition,
+          tracker,
+          queue: this.queues.add(topic, partition),
+          highWatermark: -1,
+          committed: -1,
+          lastCommitAt: 0,
+          dropped: 0,
+        };
+        byPartition.set(partition, state);
+        this.stateList.push(state);
+      }
+      this.states.set(topic, byPartition);
+      assignment.push({ topic, partitions: [...partitions] });
+    }
+    this.log.info({ assignment, joins: this.joins }, 'partitions assigned');
+    this.emit('assigned', assignment);
+    this.setReady(this.stateList.length > 0 && this.phase === 'running', 'no partitions assigned');
+  }
+
+  private onCrash(event: ConsumerCrashEvent): void {
+    const { error, restart } = event.payload;
+    this.revoking = true;
+    this.setReady(false, 'consumer crashed');
+    this.log.error({ err: error, restart }, 'kafka consumer crashed');
+    if (!restart) this.emit('failed', error);
+  }
+
+  private settle(successful: readonly Message[], failed: readonly Message[]): void {
+    this.markDone(successful);
+    this.markDone(failed);
+    this.drainWaiter?.();
+  }
+
+  private markDone(messages: readonly Message[]): void {
+    let topic: string | undefined;
+    let partitions: Map<number, PartitionState> | undefined;
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i] as SourceMessage;
+      if (m.topic !== topic) {
+        topic = m.topic;
+        partitions = this.states.get(topic);
+      }
+      partitions?.get(m.partition)?.tracker.ack(m.generation, m.offset);
+    }
+  }
+
+  private waitForAcks(timeoutMs: number): Promise<boolean> {
+    if (this.inFlight() <= 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.drainWaiter = undefined;
+        resolve(false);
+      }, timeoutMs);
+      this.drainWaiter = () => {
+        if (this.inFlight() > 0) return;
+        clearTimeout(timer);
+        this.drainWaiter = undefined;
+        resolve(true);
+      };
+    });
+  }
+
+  /**
+   * Commits, per partition of the current assignment, the committable offset when it moved.
+   * The kafkajs call is made synchronously here, so it carries the generation the offsets
+   * belong to.
+   */
+  private commitNow(): Promise<void> {
+    const consumer = this.consumer;
+    if (!consumer) return Promise.resolve();
+    const byTopic = new Map<string, { state: PartitionState; offset: number }[]>();
+    for (const state of this.stateList) {
+      const offset = state.tracker.committable();
+      if (offset === undefined || offset <= state.committed) continue;
+      let list = byTopic.get(state.topic);
+      if (!list) {
+        list = [];
+        byTopic.set(state.topic, list);
+      }
+      list.push({ state, offset });
+    }
+    if (byTopic.size === 0) return Promise.resolve();
+    const calls = [...byTopic].map(([topic, entries]) =>
+      this.telemetry.traceCommit(topic, () => {
+        const started = performance.now();
+        return consumer
+          .commitOffsets(
+            entries.map((e) => ({ topic, partition: e.state.partition, offset: String(e.offset) })),
+          )
+          .then(() => {
+            this.telemetry.recordCommit(topic, (performance.now() - started) / 1000);
+            const at = Date.now();
+            for (const { state, offset } of entries) {
+              if (offset > state.committed) state.committed = offset;
+              state.lastCommitAt = at;
+            }
+          });
+      }),
+    );
+    const done = Promise.allSettled(calls).then((results) => {
+      for (const r of results) {
+        if (r.status === 'rejected')
+          this.log.warn({ err: r.reason }, 'offset commit failed; retried on the next one');
+      }
+      if (this.commitBusy === done) this.commitBusy = undefined;
+    });
+    this.commitBusy = done;
+    return done;
+  }
+
+  private async doStop(): Promise<StopReport> {
+    if (this.phase === 'idle') {
+      this.phase = 'stopped';
+      return { drained: true, unacknowledged: 0, droppedBuffered: 0 };
+    }
+    if (this.starting) await this.starting.catch(() => {});
+    if (this.phase === 'stopped') return { drained: true, unacknowledged: 0, droppedBuffered: 0 };
+    this.phase = 'stopping';
+    this.setReady(false, 'stopping');
+    clearInterval(this.commitTimer);
+    const consumer = this.consumer!;
+    if (this.subscribed.length > 0) consumer.pause(this.subscribed.map((topic) => ({ topic })));
+    for (const s of this.stateList) s.dropped += s.queue.events;
+    const droppedBuffered = this.queues.clear();
+    const drained = await this.waitForAcks(this.options.shutdownTimeoutMs);
+    const unacknowledged = this.inFlight();
+    await this.commit().catch(() => {});
+    await consumer.disconnect();
+    this.unobserve?.();
+    this.phase = 'stopped';
+    this.log.info({ drained, unacknowledged, droppedBuffered }, 'source stopped');
+    return { drained, unacknowledged, droppedBuffered };
+  }
+
+  private trackerFor(topic: string, partition: number): OffsetTracker {
+    let byPartition = this.trackers.get(topic);
+    if (!byPartition) {
+      byPartition = new Map();
+      this.trackers.set(topic, byPartition);
+    }
+    let tracker = byPartition.get(partition);
+    if (!tracker) {
+      tracker = new OffsetTracker();
+      byPartition.set(partition, tracker);
+    }
+    return tracker;
+  }
+
+  private setReady(ready: boolean, reason: string): void {
+    if (ready === this.readyNow) return;
+    this.readyNow = ready;
+    if (ready) this.emit('ready');
+    else this.emit('not-ready', reason);
+  }
+}
