@@ -20,7 +20,14 @@ interface PromtoolTests {
 }
 
 function promtool(args: string[]) {
-  const result = run('promtool', args);
+  let result: ReturnType<typeof run>;
+  try {
+    result = run('promtool', args);
+  } catch (error) {
+    throw new Error(
+      `promtool is missing: run make test-tools (Debian package prometheus). ${String(error)}`,
+    );
+  }
   return { ...result, output: result.stdout + result.stderr };
 }
 
