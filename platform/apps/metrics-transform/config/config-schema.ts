@@ -120,6 +120,20 @@ const units = obj({
   scale: z.number().refine(Number.isFinite, { error: 'scale must be a finite number' }).optional(),
   rename: z.string().min(1).optional(),
   replace_suffix: obj({ from: z.string().min(1), to: z.string() }).optional(),
+}).superRefine((u, ctx) => {
+  const fail = (message: string) => ctx.addIssue({ code: 'custom', message });
+  if ((u.from === undefined) !== (u.to === undefined)) fail('give both from and to, or neither');
+  if (u.from !== undefined && u.scale !== undefined) fail('give either from/to or scale, not both');
+  const cross =
+    u.from !== undefined &&
+    u.to !== undefined &&
+    conversionFactor(u.from as Unit, u.to as Unit) === undefined;
+  if (cross) fail(`cannot convert ${u.from} to ${u.to}: different dimensions`);
+  if (u.rename !== undefined && u.replace_suffix !== undefined) {
+    fail('give either rename or replace_suffix, not both');
+  }
+  const acts = [u.from, u.scale, u.rename, u.replace_suffix].some((x) => x !== undefined);
+  if (!acts) fail('the rule does nothing: give from/to, scale, rename or replace_suffix');
 });
 
 const rate = obj({
@@ -127,13 +141,14 @@ const rate = obj({
   stale_after: duration('stale_after', 1000, 7 * DAY_MS).default(3_600_000),
 });
 
-const windowShape = z.union([
-  duration('window', 1, 7 * DAY_MS).transform((size) => ({ size, hop: size })),
+// `window: 10s` is shorthand for `window: { size: 10s }` (tumbling).
+const windowShape = z.preprocess(
+  (v) => (typeof v === 'string' || typeof v === 'number' ? { size: v } : v),
   obj({
     size: duration('window size', 1, 7 * DAY_MS),
     hop: duration('window hop', 1, 7 * DAY_MS).optional(),
   }).transform((w) => ({ size: w.size, hop: w.hop ?? w.size })),
-]);
+);
 
 const aggregation = obj({
   names: z.array(namePattern).default([]),
@@ -180,31 +195,6 @@ export const configSchema = obj({
     topic,
     late_samples: z.boolean().default(false),
   }),
-}).superRefine((c, ctx) => {
-  c.units.forEach((u, i) => {
-    const fail = (message: string) => ctx.addIssue({ code: 'custom', message, path: ['units', i] });
-    if ((u.from === undefined) !== (u.to === undefined)) fail('give both from and to, or neither');
-    if (u.from !== undefined && u.scale !== undefined)
-      fail('give either from/to or scale, not both');
-    if (
-      u.from !== undefined &&
-      u.to !== undefined &&
-      conversionFactor(u.from as Unit, u.to as Unit) === undefined
-    ) {
-      fail(`cannot convert ${u.from} to ${u.to}: different dimensions`);
-    }
-    if (u.rename !== undefined && u.replace_suffix !== undefined) {
-      fail('give either rename or replace_suffix, not both');
-    }
-    if (
-      u.from === undefined &&
-      u.scale === undefined &&
-      u.rename === undefined &&
-      u.replace_suffix === undefined
-    ) {
-      fail('the rule does nothing: give from/to, scale, rename or replace_suffix');
-    }
-  });
 });
 
 /** The validated configuration, defaults applied. */

@@ -1,4 +1,4 @@
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { type ConfigProblem, TransformConfigError } from '../errors';
 import { configSchema, type TransformConfig } from './config-schema';
 
@@ -8,13 +8,14 @@ import { configSchema, type TransformConfig } from './config-schema';
  * durations out of range…), so one run shows everything to fix.
  */
 export function loadConfig(yamlText: string): TransformConfig {
-  const doc = parseDocument(yamlText, { prettyErrors: false });
+  const lines = new LineCounter();
+  const doc = parseDocument(yamlText, { lineCounter: lines, prettyErrors: false });
   if (doc.errors.length > 0) {
     throw new TransformConfigError(
-      doc.errors.map((e) => ({
-        path: `(yaml line ${e.linePos?.[0]?.line ?? '?'})`,
-        message: e.message,
-      })),
+      doc.errors.map((e) => {
+        const at = lines.linePos(e.pos[0]);
+        return { path: `(yaml line ${at.line}, column ${at.col})`, message: e.message };
+      }),
     );
   }
   return validateConfig(doc.toJS());
