@@ -40,9 +40,9 @@ describe('helm template refuses', () => {
       'kafka.tls.certKey and kafka.tls.keyKey must be set together',
     ],
     [
-      'KEDA without a consumer group',
-      ['autoscaling.keda.enabled=true'],
-      'autoscaling.keda.consumerGroup is empty while autoscaling.keda.enabled is true',
+      'KEDA without a consumer group (none set, none in the config)',
+      ['autoscaling.keda.enabled=true', 'config.input.group_id=""'],
+      'autoscaling.keda.consumerGroup is empty and config.input.group_id is not set, while autoscaling.keda.enabled is true',
     ],
     [
       'an HPA whose maximum is below its minimum',

@@ -153,8 +153,8 @@ describe('keda scenario', () => {
     const [trigger] = scaled.spec.triggers;
     expect(trigger.type).toBe('kafka');
     expect(trigger.metadata).toMatchObject({
-      consumerGroup: 'kafka-stages-metrics-transform',
-      topic: 'metrics.raw',
+      consumerGroup: 'metrics-transform',
+      topic: 'metrics-influx',
       tls: 'enable',
     });
     expect(trigger.authenticationRef).toEqual({ name: 'kafka-stages' });
@@ -195,7 +195,7 @@ describe('sasl scenario', () => {
     expect(env.KAFKA_SASL_PASSWORD.valueFrom).toEqual({
       secretKeyRef: { name: 'kafka-credentials', key: 'password' },
     });
-    expect(env.KAFKA_TLS_ENABLED.value).toBe('true');
+    expect(env.KAFKA_TLS.value).toBe('true');
     expect(env.KAFKA_TLS_CA_FILE.value).toBe('/etc/kafka-tls/ca.crt');
     expect(env.KAFKA_TLS_CERT_FILE).toBeUndefined();
     expect(manifests.some((m) => m.kind === 'Secret')).toBe(false);

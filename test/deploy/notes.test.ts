@@ -58,9 +58,7 @@ describe.each(SCENARIOS)('NOTES.txt (%s)', (scenario) => {
 describe('NOTES.txt says what was chosen', () => {
   it('KEDA scaling and the ServiceMonitor labels in the keda scenario', () => {
     const text = notes('keda');
-    expect(text).toContain(
-      'Replicas: 1-12 (KEDA on the lag of group kafka-stages-metrics-transform)',
-    );
+    expect(text).toContain('Replicas: 1-12 (KEDA on the lag of group metrics-transform)');
     expect(text).toContain('labels {"release":"kube-prometheus-stack"} must match');
     expect(text).toContain('(TLS, certificates from Secret kafka-client-tls)');
   });

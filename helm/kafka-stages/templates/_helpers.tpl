@@ -55,6 +55,12 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end -}}
 {{- end -}}
 
+{{/* The group KEDA reads the lag of: set explicitly, else the job config's input.group_id. */}}
+{{- define "kafka-stages.kedaConsumerGroup" -}}
+{{- $input := (.Values.config | default (dict)).input | default (dict) -}}
+{{- .Values.autoscaling.keda.consumerGroup | default $input.group_id | default "" -}}
+{{- end -}}
+
 {{- define "kafka-stages.image" -}}
 {{- if .Values.image.digest -}}
 {{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
@@ -101,8 +107,8 @@ Deployment, so that `helm template` and `helm install` stop before rendering any
 {{- if and .Values.kafka.tls.enabled (not .Values.kafka.tls.existingSecret) (or .Values.kafka.tls.certKey .Values.kafka.tls.keyKey) -}}
 {{- $errors = append $errors "kafka.tls.existingSecret is empty while kafka.tls.certKey/keyKey ask for a client certificate: name the Secret that holds them" -}}
 {{- end -}}
-{{- if and .Values.autoscaling.keda.enabled (not .Values.autoscaling.keda.consumerGroup) -}}
-{{- $errors = append $errors "autoscaling.keda.consumerGroup is empty while autoscaling.keda.enabled is true: give the consumer group of the pipeline config" -}}
+{{- if and .Values.autoscaling.keda.enabled (not (include "kafka-stages.kedaConsumerGroup" .)) -}}
+{{- $errors = append $errors "autoscaling.keda.consumerGroup is empty and config.input.group_id is not set, while autoscaling.keda.enabled is true: KEDA needs the consumer group whose lag it reads" -}}
 {{- end -}}
 {{- if and .Values.autoscaling.hpa.enabled (lt (int .Values.autoscaling.hpa.maxReplicas) (int .Values.autoscaling.hpa.minReplicas)) -}}
 {{- $errors = append $errors (printf "autoscaling.hpa.maxReplicas (%v) is below autoscaling.hpa.minReplicas (%v)" .Values.autoscaling.hpa.maxReplicas .Values.autoscaling.hpa.minReplicas) -}}
@@ -136,7 +142,7 @@ Deployment, so that `helm template` and `helm install` stop before rendering any
       key: {{ .Values.kafka.sasl.passwordKey }}
 {{- end }}
 {{- if .Values.kafka.tls.enabled }}
-- name: KAFKA_TLS_ENABLED
+- name: KAFKA_TLS
   value: "true"
 {{- if .Values.kafka.tls.existingSecret }}
 {{- if .Values.kafka.tls.caKey }}
@@ -149,10 +155,6 @@ Deployment, so that `helm template` and `helm install` stop before rendering any
 - name: KAFKA_TLS_KEY_FILE
   value: {{ printf "%s/%s" (include "kafka-stages.tlsDir" .) .Values.kafka.tls.keyKey | quote }}
 {{- end }}
-{{- end }}
-{{- if .Values.kafka.tls.servername }}
-- name: KAFKA_TLS_SERVERNAME
-  value: {{ .Values.kafka.tls.servername | quote }}
 {{- end }}
 {{- end }}
 {{- if .Values.tracing.enabled }}
