@@ -53,7 +53,7 @@ test: deps kafka-jars helm test-tools lint typecheck build ## Install everything
 	bash tools/run-jest.sh --coverage
 
 .PHONY: test-unit
-test-unit: deps ## Unit tests only (no broker)
+test-unit: deps helm test-tools ## Unit tests only (no broker; the chart tests need helm and promtool)
 	bash tools/run-jest.sh --selectProjects unit
 
 .PHONY: test-kafka
