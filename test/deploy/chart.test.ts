@@ -217,3 +217,25 @@ describe('minimal scenario', () => {
     ).toBe('default');
   });
 });
+
+describe('validateManifests', () => {
+  it('rejects a broken Deployment, an unknown kind and an unknown API group (never skips them)', () => {
+    const results = validateManifests([
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'broken' },
+        spec: { replicas: 'two' },
+      },
+      { apiVersion: 'apps/v1', kind: 'DeploymentSpec', metadata: { name: 'nested-type' } },
+      { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } },
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'fine' } },
+    ]);
+    expect(results.map((r) => r.error)).toEqual([
+      expect.stringContaining('data/spec must have required property selector'),
+      'kubernetes-models/apps/v1/DeploymentSpec is not a resource model for apps/v1 DeploymentSpec',
+      "no schema package for API group 'example.com' (apiVersion example.com/v1)",
+      '',
+    ]);
+  });
+});
