@@ -91,11 +91,12 @@ export {
   StageNotRunningError,
   SubscriptionError,
 } from './errors';
+// Interop
+export { fromIterable } from './from-iterable';
 export { Producer, type ProducerOptions } from './producer';
 export { ProducerConsumer, type ProducerConsumerOptions } from './producer-consumer';
 export { type Emitted, type MaybePromise, Stage, type StageStatus } from './stage';
 export type { DemandMode, DiscardReporter, StageKind } from './stage-options';
-
 // Introspection
 export type { StageStats, SubscriptionStats } from './stats';
 // Subscriptions
@@ -109,3 +110,12 @@ export {
   Subscription,
   type SubscriptionMode,
 } from './subscription';
+// Supervision
+export {
+  type ChildSpec,
+  type RestartPolicy,
+  type SupervisedStage,
+  Supervisor,
+  type SupervisorOptions,
+} from './supervisor';
+export { toAsyncIterable } from './to-async-iterable';

@@ -557,7 +557,9 @@ export abstract class Stage<In, Out> implements Runnable, Source<Out> {
   /** Consumer side: the producer cancelled or stopped; queued input is processed first. */
   private upstreamCancelled(sub: Subscription<In>, reason: StopReason): Promise<void> | undefined {
     if (!this.upstream.has(sub)) return undefined;
-    if (this.kind === 'producer_consumer' && this.inbound.length > 0) {
+    // A normal end waits behind the input already queued (nothing is lost); an error or a
+    // shutdown applies at once, even when downstream has no demand for the queued input.
+    if (this.kind === 'producer_consumer' && this.inbound.length > 0 && reason === 'normal') {
       this.inbound.push({ type: CANCEL, sub, reason });
       return undefined;
     }
