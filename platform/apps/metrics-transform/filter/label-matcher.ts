@@ -1,3 +1,4 @@
+import { labelValue } from '../model/sample';
 import { compileGoRegexp } from '../relabel/go-regexp';
 
 export type MatchOp = '=' | '!=' | '=~' | '!~';
@@ -36,7 +37,7 @@ export function parseLabelMatcher(text: string): LabelMatcher {
  * value `""`, so `env=""` matches samples without `env` and `env!=""` requires it.
  */
 export function matchesLabel(labels: Readonly<Record<string, string>>, m: LabelMatcher): boolean {
-  const v = labels[m.name] ?? '';
+  const v = labelValue(labels, m.name) ?? '';
   switch (m.op) {
     case '=':
       return v === m.value;

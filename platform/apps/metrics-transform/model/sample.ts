@@ -24,6 +24,38 @@ export function seriesKey(name: string, labels: Readonly<Record<string, string>>
   return key;
 }
 
+/**
+ * Label sets are plain objects (fast in V8); label names are arbitrary text, so names such
+ * as `constructor` or `__proto__` must never read an inherited property or change the
+ * prototype. Hence: read with {@link labelValue}, write with {@link setLabel}, copy with
+ * {@link copyLabels} (spread defines own properties, `__proto__` included).
+ */
+export function copyLabels(labels: Readonly<Record<string, string>>): Record<string, string> {
+  return { ...labels };
+}
+
+/** Sets label `name` as an own property, even when it is `__proto__`. */
+export function setLabel(labels: Record<string, string>, name: string, value: string): void {
+  if (name === '__proto__') {
+    Object.defineProperty(labels, name, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else {
+    labels[name] = value;
+  }
+}
+
+/** The value of label `name`, only if it is the set's own (never an inherited property). */
+export function labelValue(
+  labels: Readonly<Record<string, string>>,
+  name: string,
+): string | undefined {
+  return Object.hasOwn(labels, name) ? labels[name] : undefined;
+}
+
 /** Labels restricted to `names` (missing ones are left out, as Prometheus' `by` does). */
 export function pickLabels(
   labels: Readonly<Record<string, string>>,
@@ -31,8 +63,8 @@ export function pickLabels(
 ): Record<string, string> {
   const out: Record<string, string> = {};
   for (const n of names) {
-    const v = labels[n];
-    if (v !== undefined && v !== '') out[n] = v;
+    const v = labelValue(labels, n);
+    if (v !== undefined && v !== '') setLabel(out, n, v);
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import { type Reject, reject } from '../model/reject';
-import type { Sample } from '../model/sample';
+import { copyLabels, type Sample, setLabel } from '../model/sample';
 import type { ParseOptions, ParseResult } from './parse-result';
 
 /** Unit of the line-protocol timestamp. Telegraf writes nanoseconds unless told otherwise. */
@@ -89,8 +89,10 @@ class Scanner {
   }
 
   read(stops: string, escapable: string): string {
-    let out = '';
+    // Slices runs of plain characters; only escapes cost a concatenation.
     const { line } = this;
+    let out = '';
+    let runStart = this.pos;
     while (this.pos < line.length) {
       const c = line[this.pos] as string;
       if (
@@ -98,15 +100,15 @@ class Scanner {
         this.pos + 1 < line.length &&
         escapable.includes(line[this.pos + 1] as string)
       ) {
-        out += line[this.pos + 1];
+        out += line.slice(runStart, this.pos) + line[this.pos + 1];
         this.pos += 2;
+        runStart = this.pos;
         continue;
       }
       if (stops.includes(c)) break;
-      out += c;
       this.pos++;
     }
-    return out;
+    return out + line.slice(runStart, this.pos);
   }
 
   /** A double-quoted string; the cursor is on the opening quote. Undefined if unclosed. */
@@ -161,7 +163,7 @@ function parseLine(line: string, options: InfluxParseOptions): Sample[] | Reject
     if (key.length > limits.maxNameLength || value.length > limits.maxLabelValueLength) {
       return reject('label_too_long', `tag '${key.slice(0, 64)}' is too long`, line);
     }
-    labels[key] = value;
+    setLabel(labels, key, value);
   }
   if (s.peek() !== ' ') return reject('unparseable', 'no fields after the measurement', line);
   while (s.peek() === ' ') s.pos++;
@@ -217,7 +219,7 @@ function parseLine(line: string, options: InfluxParseOptions): Sample[] | Reject
     name: field === 'value' ? measurement : `${measurement}_${field}`,
     value,
     timestamp,
-    labels: { ...labels },
+    labels: copyLabels(labels),
   }));
 }
 

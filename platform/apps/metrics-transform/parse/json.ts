@@ -1,5 +1,5 @@
 import { type Reject, reject } from '../model/reject';
-import type { Sample } from '../model/sample';
+import { type Sample, setLabel } from '../model/sample';
 import type { ParseOptions, ParseResult } from './parse-result';
 
 /**
@@ -78,12 +78,13 @@ function toSample(item: unknown, options: ParseOptions): Sample | Reject {
       if (++count > limits.maxLabels) {
         return reject('too_many_labels', `more than ${limits.maxLabels} labels`, excerpt());
       }
+      if (!Object.hasOwn(o.labels, key)) continue;
       const v = (o.labels as Record<string, unknown>)[key];
       if (typeof v !== 'string') {
         return reject('unparseable', `label '${key.slice(0, 64)}' must be a string`, excerpt());
       }
       if (key === '__name__') continue;
-      labels[key] = v;
+      setLabel(labels, key, v);
     }
   }
   return { name: o.name, value, timestamp, labels };

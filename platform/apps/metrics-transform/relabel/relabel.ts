@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Sample } from '../model/sample';
+import { copyLabels, labelValue, type Sample, setLabel } from '../model/sample';
 import { expandTemplate, LABEL_NAME } from './go-regexp';
 
 /** The relabel actions supported, with Prometheus' meaning. */
@@ -42,11 +42,11 @@ export function relabel(
   labels: Readonly<Record<string, string>>,
   rules: readonly RelabelRule[],
 ): Record<string, string> | undefined {
-  const lb = new Map(Object.entries(labels));
+  const lb = copyLabels(labels);
   for (const rule of rules) {
     if (!applyRule(lb, rule)) return undefined;
   }
-  return Object.fromEntries(lb);
+  return lb;
 }
 
 /**
@@ -55,21 +55,23 @@ export function relabel(
  */
 export function relabelSample(sample: Sample, rules: readonly RelabelRule[]): Sample | undefined {
   if (rules.length === 0) return sample;
-  const out = relabel({ ...sample.labels, [NAME_LABEL]: sample.name }, rules);
+  const labels = copyLabels(sample.labels);
+  labels[NAME_LABEL] = sample.name;
+  const out = relabel(labels, rules);
   if (!out) return undefined;
-  const name = out[NAME_LABEL];
+  const name = labelValue(out, NAME_LABEL);
   if (name === undefined || name === '') return undefined;
   delete out[NAME_LABEL];
   return { name, value: sample.value, timestamp: sample.timestamp, labels: out };
 }
 
-function set(lb: Map<string, string>, name: string, value: string): void {
-  if (value === '') lb.delete(name);
-  else lb.set(name, value);
+function set(lb: Record<string, string>, name: string, value: string): void {
+  if (value === '') delete lb[name];
+  else setLabel(lb, name, value);
 }
 
-function applyRule(lb: Map<string, string>, rule: RelabelRule): boolean {
-  const value = rule.sourceLabels.map((n) => lb.get(n) ?? '').join(rule.separator);
+function applyRule(lb: Record<string, string>, rule: RelabelRule): boolean {
+  const value = joinSources(lb, rule);
   switch (rule.action) {
     case 'drop':
       return !rule.regex.test(value);
@@ -92,16 +94,27 @@ function applyRule(lb: Map<string, string>, rule: RelabelRule): boolean {
       return true;
     }
     case 'labelmap':
-      for (const [name, v] of [...lb]) {
+      for (const [name, v] of Object.entries(lb)) {
         const match = rule.regex.exec(name);
         if (match) set(lb, expandTemplate(rule.replacement, match), v);
       }
       return true;
     case 'labeldrop':
-      for (const name of [...lb.keys()]) if (rule.regex.test(name)) lb.delete(name);
+      for (const name of Object.keys(lb)) if (rule.regex.test(name)) delete lb[name];
       return true;
     case 'labelkeep':
-      for (const name of [...lb.keys()]) if (!rule.regex.test(name)) lb.delete(name);
+      for (const name of Object.keys(lb)) if (!rule.regex.test(name)) delete lb[name];
       return true;
   }
+}
+
+function joinSources(lb: Record<string, string>, rule: RelabelRule): string {
+  const names = rule.sourceLabels;
+  if (names.length === 1) return labelValue(lb, names[0] as string) ?? '';
+  let value = '';
+  for (let i = 0; i < names.length; i++) {
+    if (i > 0) value += rule.separator;
+    value += labelValue(lb, names[i] as string) ?? '';
+  }
+  return value;
 }

@@ -1,4 +1,4 @@
-import { pickLabels, type Sample, seriesKey } from '../model/sample';
+import { copyLabels, pickLabels, type Sample, seriesKey } from '../model/sample';
 import type { AckTracker } from './ack-tracker';
 import { type Aggregate, GroupState, needsSketch, type Statistic } from './aggregate';
 import { type WindowShape, windowStarts } from './windows';
@@ -89,7 +89,7 @@ export class WindowAggregator<H> {
       if (!group) {
         group = {
           name: sample.name,
-          labels: { ...labels },
+          labels: copyLabels(labels),
           state: new GroupState(this.withSketch, this.options.sketchAlpha),
         };
         w.groups.set(key, group);

@@ -87,3 +87,10 @@ describe('passesFilters', () => {
     expect(passesFilters(s('http'), [rule])).toBe(true);
   });
 });
+
+describe('a matcher on a label named like an Object.prototype property', () => {
+  it('treats the missing label as "" (regression: inherited constructor was seen as a value)', () => {
+    const m = parseLabelMatcher('constructor=""');
+    expect(passesFilters(s('m', {}), [{ action: 'keep', names: [], matchers: [m] }])).toBe(true);
+  });
+});

@@ -1,4 +1,5 @@
 import { DEFAULT_LIMITS } from '../../../../../platform/apps/metrics-transform/model/limits';
+import { labelValue } from '../../../../../platform/apps/metrics-transform/model/sample';
 import {
   type InfluxParseOptions,
   parseInflux,
@@ -142,5 +143,20 @@ describe('parseInflux', () => {
       reason: 'label_too_long',
       detail: "tag 't' is too long",
     });
+  });
+});
+
+describe('label names that are Object.prototype properties', () => {
+  it('keeps __proto__ and constructor as plain labels, and matchers see them as missing otherwise', () => {
+    const r = parseInflux('m,__proto__=a,constructor=b value=1 0', options);
+    const labels = r.samples[0]?.labels as Record<string, string>;
+    expect(Object.keys(labels).sort()).toEqual(['__proto__', 'constructor']);
+    expect(labels.constructor).toBe('b');
+    expect(Object.getPrototypeOf(labels)).toBe(Object.prototype); // __proto__ did not replace it
+    const other = parseInflux('m,x=1 value=1 0', options).samples[0]?.labels as Record<
+      string,
+      string
+    >;
+    expect(labelValue(other, 'constructor')).toBeUndefined();
   });
 });
