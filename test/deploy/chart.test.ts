@@ -183,6 +183,35 @@ describe('keda scenario', () => {
   });
 });
 
+describe('KEDA with SASL', () => {
+  it.each([
+    ['plain', 'plaintext'],
+    ['scram-sha-256', 'scram_sha256'],
+    ['scram-sha-512', 'scram_sha512'],
+  ])(
+    'passes SASL %s to the Kafka scaler as %s, with the credentials by reference',
+    (mechanism, keda) => {
+      const result = template(
+        [],
+        [
+          'autoscaling.keda.enabled=true',
+          'kafka.sasl.enabled=true',
+          'kafka.sasl.existingSecret="kafka-credentials"',
+          `kafka.sasl.mechanism="${mechanism}"`,
+        ],
+      );
+      expect(result.stderr).toBe('');
+      const manifests = parseManifests(result.stdout);
+      expect(findManifest(manifests, 'ScaledObject').spec.triggers[0].metadata.sasl).toBe(keda);
+      expect(findManifest(manifests, 'TriggerAuthentication').spec.secretTargetRef).toEqual([
+        { parameter: 'username', name: 'kafka-credentials', key: 'username' },
+        { parameter: 'password', name: 'kafka-credentials', key: 'password' },
+      ]);
+      expect(validateManifests(manifests).filter((r) => r.error !== '')).toEqual([]);
+    },
+  );
+});
+
 describe('sasl scenario', () => {
   it('reads the SASL credentials and the CA from existing Secrets, never from values', () => {
     const manifests = manifestsOf('sasl');
