@@ -75,7 +75,7 @@ describe('demand (GenStage patterns)', () => {
     class Manual extends Consumer<number> {
       sub: Subscription | undefined;
       got: number[] = [];
-      handleSubscribe(kind: 'producer' | 'consumer', sub: Subscription): 'manual' {
+      override handleSubscribe(_kind: 'producer' | 'consumer', sub: Subscription): 'manual' {
         this.sub = sub;
         return 'manual';
       }
@@ -137,7 +137,9 @@ describe('producer buffer', () => {
     next = 0;
     handleDemand(demand: number): number[] {
       // Ten times what was asked: the rest goes to the buffer.
-      return range(this.next, (this.next += demand * 10));
+      const from = this.next;
+      this.next += demand * 10;
+      return range(from, this.next);
     }
   }
 
@@ -176,7 +178,7 @@ describe('producer buffer', () => {
       handleDemand(): number[] {
         return [];
       }
-      handleInfo(message: unknown): number[] {
+      override handleInfo(message: unknown): number[] {
         seen.push(`info ${message} after ${this.stats().eventsOut} sent`);
         return message === 'emit' ? [1, 2, 3, 4] : [];
       }
