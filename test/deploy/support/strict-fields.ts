@@ -22,23 +22,15 @@ const PACKAGE_BY_GROUP: Record<string, string> = {
 /** One message per problem: `<kind>/<name>: <compiler message>`; empty when all are exact. */
 export function strictFieldErrors(manifests: readonly Manifest[]): string[] {
   const file = join(ROOT, 'test', 'deploy', '__rendered_manifests__.mts');
-  const lines: string[] = [];
-  const owners: { start: number; label: string }[] = [];
-  manifests.forEach((manifest, index) => {
-    const group = manifest.apiVersion.includes('/') ? manifest.apiVersion.split('/')[0] : '';
-    const pkg = PACKAGE_BY_GROUP[group ?? ''] ?? `unknown-api-group-${group}`;
-    lines.push(
-      `import type { I${manifest.kind} as T${index} } from '${pkg}/${manifest.apiVersion}/${manifest.kind}';`,
-    );
+  // Line i imports the type of manifest i; line n + i declares manifest i (one line each),
+  // so a diagnostic's line says which manifest it is about.
+  const imports = manifests.map((m, i) => {
+    const group = m.apiVersion.includes('/') ? (m.apiVersion.split('/')[0] ?? '') : '';
+    const pkg = PACKAGE_BY_GROUP[group] ?? `unknown-api-group-${group}`;
+    return `import type { I${m.kind} as T${i} } from '${pkg}/${m.apiVersion}/${m.kind}';`;
   });
-  manifests.forEach((manifest, index) => {
-    owners.push({ start: lines.length, label: `${manifest.kind}/${manifest.metadata?.name}` });
-    lines.push(
-      `export const m${index}: T${index} = ${JSON.stringify(manifest, null, 1)};`
-        .split('\n')
-        .join(' '),
-    );
-  });
+  const declarations = manifests.map((m, i) => `export const m${i}: T${i} = ${JSON.stringify(m)};`);
+  const lines = [...imports, ...declarations];
   const source = lines.join('\n');
 
   const options: ts.CompilerOptions = {
@@ -69,11 +61,14 @@ export function strictFieldErrors(manifests: readonly Manifest[]): string[] {
   return diagnostics.map((d) => {
     const line =
       d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line : -1;
-    const owner = [...owners].reverse().find((o) => o.start <= line);
+    const n = manifests.length;
+    const m = manifests[line % n];
     const what =
-      line >= 0 && line < manifests.length
-        ? `import of ${manifests[line]?.apiVersion} ${manifests[line]?.kind}`
-        : owner?.label;
-    return `${what ?? 'manifest'}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`;
+      line < 0 || m === undefined
+        ? 'manifests'
+        : line < n
+          ? `import of ${m.apiVersion} ${m.kind}`
+          : `${m.kind}/${m.metadata?.name}`;
+    return `${what}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`;
   });
 }
