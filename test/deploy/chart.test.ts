@@ -231,6 +231,16 @@ describe('sasl scenario', () => {
     expect(container.image).toMatch(/@sha256:[0-9a-f]{64}$/);
   });
 
+  it('limits Kafka egress to the given peers and appends the extra egress rules', () => {
+    const policy = findManifest(manifestsOf('sasl'), 'NetworkPolicy');
+    expect(policy.spec.egress[1]).toEqual({
+      ports: [{ port: 9096, protocol: 'TCP' }],
+      to: [{ ipBlock: { cidr: '10.20.0.0/16' } }],
+    });
+    expect(policy.spec.egress[2].ports).toEqual([{ port: 8081, protocol: 'TCP' }]);
+    expect(policy.spec.egress).toHaveLength(3); // DNS, Kafka, extra: tracing is off
+  });
+
   it('scales on CPU with an HPA and no ScaledObject', () => {
     const manifests = manifestsOf('sasl');
     expect(findManifest(manifests, 'HorizontalPodAutoscaler').spec.maxReplicas).toBe(8);
