@@ -40,6 +40,7 @@ class IterableSink<T> extends Consumer<T> {
   private release: (() => void) | undefined;
   private wake: (() => void) | undefined;
   private reason: StopReason | undefined;
+  private closing = false;
 
   constructor(source: Source<T>, options: SubscribeOptions<T>, name: string | undefined) {
     super({ ...(name ? { name } : {}), subscribeTo: [{ producer: source, ...options }] });
@@ -50,7 +51,9 @@ class IterableSink<T> extends Consumer<T> {
   }
 
   /** Parks the batch until the reader takes it: the demand waits with it. */
-  handleEvents(events: T[]): Promise<void> {
+  handleEvents(events: T[]): Promise<void> | undefined {
+    // After the loop is left, events still in the mailbox are dropped on the way to stop.
+    if (this.closing) return undefined;
     return new Promise<void>((resolve) => {
       this.batch = events;
       this.release = resolve;
@@ -76,6 +79,7 @@ class IterableSink<T> extends Consumer<T> {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     this.release?.();
     this.release = undefined;
     await this.stop('normal');

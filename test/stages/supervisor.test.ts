@@ -1,0 +1,93 @@
+import { type Consumer, RestartLimitError, Supervisor } from '../../stages';
+import { Collector, Counter, Mapper, settle } from './helpers';
+
+/** Fails on its first events, every time it is started. */
+function failing() {
+  return new Mapper<number, number>(() => {
+    throw new Error('always fails');
+  });
+}
+
+describe('Supervisor', () => {
+  it('one_for_one restarts the failed child; it resubscribes to the current producer', async () => {
+    let starts = 0;
+    const sup = new Supervisor([
+      { id: 'counter', start: () => new Counter() },
+      {
+        id: 'sink',
+        start: (s) => {
+          starts++;
+          return new Collector<number>({ subscribeTo: [s.get<Counter>('counter')] });
+        },
+      },
+    ]).start();
+    await settle();
+    await sup.get<Consumer<number>>('sink').stop(new Error('crash'));
+    await settle();
+    expect(starts).toBe(2);
+    expect(sup.restarts).toBe(1);
+    expect(sup.get<Counter>('counter').stats().consumers).toHaveLength(1);
+    await sup.stop();
+    expect(await sup.done()).toBe('shutdown');
+  });
+
+  it('rest_for_one restarts the failed producer and the consumers after it', async () => {
+    const sup = new Supervisor(
+      [
+        { id: 'counter', start: () => new Counter() },
+        {
+          id: 'sink',
+          start: (s) => new Collector<number>({ subscribeTo: [s.get<Counter>('counter')] }),
+        },
+      ],
+      { strategy: 'rest_for_one' },
+    ).start();
+    await settle();
+    const firstCounter = sup.get<Counter>('counter');
+    const firstSink = sup.get<Collector<number>>('sink');
+    await firstCounter.stop(new Error('crash'));
+    await settle(10);
+    expect(sup.get('counter')).not.toBe(firstCounter);
+    expect(sup.get('sink')).not.toBe(firstSink);
+    const sink = sup.get<Collector<number>>('sink');
+    // the new sink receives the new counter's numbers, from 0
+    expect(sink.events[0]).toBe(0);
+    expect(sup.get<Counter>('counter').stats().consumers).toHaveLength(1);
+    await sup.stop();
+  });
+
+  it('gives up when the restart budget is spent', async () => {
+    const sup = new Supervisor(
+      [
+        { id: 'counter', start: () => new Counter() },
+        { id: 'bad', start: (s) => withSource(failing(), s.get<Counter>('counter')) },
+        { id: 'sink', start: (s) => new Collector<number>({ subscribeTo: [s.get<Mapper<number, number>>('bad')] }) },
+      ],
+      { name: 'seed', strategy: 'rest_for_one', maxRestarts: 2, withinMs: 10_000 },
+    ).start();
+    const reason = await sup.done();
+    expect(reason).toBeInstanceOf(RestartLimitError);
+    expect((reason as RestartLimitError).code).toBe('STAGE_RESTART_LIMIT');
+    expect((reason as Error).message).toBe(
+      "supervisor 'seed': child 'bad' failed after 2 restarts within 10000 ms; giving up",
+    );
+  });
+
+  it('transient children that end normally are not restarted; the supervisor then ends', async () => {
+    const sup = new Supervisor([
+      { id: 'counter', start: () => new Counter(100), restart: 'transient' },
+      {
+        id: 'sink',
+        start: (s) => new Collector<number>({ subscribeTo: [s.get<Counter>('counter')] }),
+        restart: 'transient',
+      },
+    ]).start();
+    expect(await sup.done()).toBe('normal');
+    expect(sup.restarts).toBe(0);
+  });
+});
+
+function withSource(stage: Mapper<number, number>, source: Counter): Mapper<number, number> {
+  stage.subscribe(source);
+  return stage;
+}
