@@ -8,8 +8,6 @@
 export type PipelineErrorCode =
   | 'ERR_PIPELINE_OPTIONS'
   | 'ERR_PIPELINE_STATE'
-  | 'ERR_PIPELINE_DRAIN_TIMEOUT'
-  | 'ERR_PIPELINE_SINK'
   | 'ERR_PIPELINE_DEAD_LETTER';
 
 /** Base class: `instanceof PipelineError` catches every error of this module. */
@@ -34,25 +32,6 @@ export class PipelineOptionsError extends PipelineError {
 export class PipelineStateError extends PipelineError {
   override readonly name = 'PipelineStateError';
   readonly code = 'ERR_PIPELINE_STATE';
-}
-
-/** Stopping did not drain the in-flight messages within `drainTimeoutMs`. */
-export class PipelineDrainTimeoutError extends PipelineError {
-  override readonly name = 'PipelineDrainTimeoutError';
-  readonly code = 'ERR_PIPELINE_DRAIN_TIMEOUT';
-  constructor(
-    message: string,
-    /** Messages still unacknowledged when the time was up. */
-    readonly inFlight: number,
-  ) {
-    super(message);
-  }
-}
-
-/** A sink rejected a batch (the cause is what it threw); the batch's messages are failed. */
-export class PipelineSinkError extends PipelineError {
-  override readonly name = 'PipelineSinkError';
-  readonly code = 'ERR_PIPELINE_SINK';
 }
 
 /**

@@ -1,4 +1,4 @@
-import { isFailed, markFailed, type Message } from '../message/message';
+import { isFailed, type Message, markFailed } from '../message/message';
 import { isThenable } from './is-thenable';
 import type { Decode, HandleBatch, HandleMessage, RetryOptions } from './options';
 import { asError, backoffDelay, type Sleep } from './retry';

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { type Dispatcher, Producer } from '../../stages/index';
+import type { KafkaSinkOptionsInput } from '../kafka/sink/options';
+import type { KafkaSourceOptionsInput } from '../kafka/source/options';
 import type { Message } from '../message/message';
 import type { Telemetry } from '../telemetry/telemetry';
 import { describeIssue } from './describe-issue';
@@ -35,6 +38,24 @@ export interface SinkContext {
  * marked failed was delivered; throwing fails the whole batch (retried, then dead-lettered).
  */
 export type SinkFunction = (messages: Message[], context: SinkContext) => unknown;
+
+/** Builds the source stage with the dispatcher the processors need (see `processors.partitionBy`). */
+export type SourceFactory = (settings: {
+  readonly name: string;
+  /** Undefined unless `processors.partitionBy` needs one: the stage's default then applies. */
+  readonly dispatcher: Dispatcher<Message> | undefined;
+}) => Producer<Message>;
+
+/** Where a pipeline's messages come from. */
+export type PipelineSource = KafkaSourceOptionsInput | Producer<Message> | SourceFactory;
+
+/** A sink that its owner builds, starts and stops (a `KafkaSink`, for one): anything with `send`. */
+export interface SinkObject {
+  send(messages: Message[]): unknown;
+}
+
+/** The sink of one batcher: a function, a ready sink object, or KafkaSink options. */
+export type SinkSpec = SinkFunction | SinkObject | KafkaSinkOptionsInput;
 
 /** Sends dead-letter records and resolves once the broker confirmed them. */
 export type DeadLetterSend = (records: DeadLetterRecord[]) => Promise<unknown>;
@@ -126,8 +147,13 @@ export const pipelineOptionsSchema = z
   .strictObject({
     name: z.string().regex(NAME).describe('The pipeline name: metric label and stage name prefix.'),
     source: z
-      .custom<unknown>(isObject, { error: 'KafkaSource options or a producer stage of messages' })
-      .describe('KafkaSource options, or any producer stage of messages.'),
+      .custom<PipelineSource>((v) => isObject(v) || isFunction(v), {
+        error:
+          'KafkaSource options, a producer stage of messages, or a function ({ name, dispatcher }) => producer stage',
+      })
+      .describe(
+        'KafkaSource options; or any producer stage of messages; or a function that builds one with the dispatcher the processors need.',
+      ),
     decode: fn<Decode>('(value, message) => data')
       .optional()
       .describe('Decodes each record first; a throw dead-letters it with reason `decode`.'),
@@ -142,7 +168,7 @@ export const pipelineOptionsSchema = z
     sinks: z
       .record(
         z.string(),
-        z.custom<unknown>((v) => isFunction(v) || isObject(v), {
+        z.custom<SinkSpec>((v) => isFunction(v) || isObject(v), {
           error: 'a function (messages, context) => Promise, or KafkaSink options',
         }),
       )
@@ -213,6 +239,21 @@ export const pipelineOptionsSchema = z
         ['retry', 'initialMs'],
         `is ${retry.initialMs}, above retry.maxMs (${retry.maxMs}); allowed: a delay <= retry.maxMs`,
         retry.initialMs,
+      );
+    }
+    if (processors.partitionBy && options.source instanceof Producer) {
+      problem(
+        ['processors', 'partitionBy'],
+        'needs a partition dispatcher on the source, which a ready-made stage cannot get; allowed: source as KafkaSource options or as a function ({ name, dispatcher }) => stage',
+        processors.partitionBy,
+      );
+    }
+    const kafkaSource = isObject(options.source) && !(options.source instanceof Producer);
+    if (options.deadLetter && !options.deadLetter.send && !kafkaSource) {
+      problem(
+        ['deadLetter', 'send'],
+        'is missing; allowed: a function (records) => Promise (needed unless the source is KafkaSource options, whose connection the dead-letter producer reuses)',
+        undefined,
       );
     }
     const deadTopic = options.deadLetter?.topic;

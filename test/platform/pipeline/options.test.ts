@@ -1,7 +1,9 @@
+import type { Message } from '../../../platform/message/message';
 import { PipelineOptionsError } from '../../../platform/pipeline/errors';
 import { type PipelineOptions, validatePipelineOptions } from '../../../platform/pipeline/options';
+import { TestSource } from '../../../platform/pipeline/test-source';
 
-const source = { topics: ['orders'] };
+const source = { groupId: 'g', client: { brokers: ['localhost:9092'] }, topics: ['orders'] };
 const sink = async () => {};
 
 function errorOf(options: unknown): PipelineOptionsError {
@@ -144,6 +146,29 @@ describe('validatePipelineOptions', () => {
     it('a dead-letter topic the source reads', () => {
       expect(errorOf({ name: 'orders', source, deadLetter: { topic: 'orders' } }).message).toBe(
         'Pipeline \'orders\': option deadLetter.topic is "orders", a topic the source reads (a loop); allowed: any other topic',
+      );
+    });
+
+    it('processors.partitionBy with a ready-made source stage', () => {
+      const error = errorOf({
+        name: 'orders',
+        source: new TestSource(),
+        processors: { partitionBy: (m: Message) => m.key },
+      });
+      expect(error.path).toBe('processors.partitionBy');
+      expect(error.message).toBe(
+        "Pipeline 'orders': option processors.partitionBy needs a partition dispatcher on the source, which a " +
+          'ready-made stage cannot get; allowed: source as KafkaSource options or as a function ({ name, dispatcher }) => stage',
+      );
+    });
+
+    it('a dead-letter topic without send when the source is not Kafka', () => {
+      expect(
+        errorOf({ name: 'orders', source: () => new TestSource(), deadLetter: { topic: 'dlq' } })
+          .message,
+      ).toBe(
+        "Pipeline 'orders': option deadLetter.send is missing; allowed: a function (records) => Promise " +
+          '(needed unless the source is KafkaSource options, whose connection the dead-letter producer reuses)',
       );
     });
 

@@ -1,0 +1,111 @@
+import { performance } from 'node:perf_hooks';
+import { ProducerConsumer, type ProducerConsumerOptions } from '../../stages/index';
+import type { Message } from '../message/message';
+import type { Telemetry } from '../telemetry/telemetry';
+import { type AccumulatorSettings, type Batch, BatchAccumulator } from './batch-accumulator';
+
+const TIMEOUT = Symbol('batch-timeout');
+const DRAIN = Symbol('batch-drain');
+
+/**
+ * Groups the messages of one batcher into batches (by batch key; closed on size, bytes or
+ * timeout) and emits them to its sink stages. It subscribes to every processor with cancel
+ * `'temporary'`: when processors finish one by one it flushes what it holds, and finishes
+ * itself once the last one is gone, so stopping a pipeline drains every open batch.
+ *
+ * Its output unit is a batch: the sink stages' demand is counted in batches, and the stages
+ * core lets a producer-consumer take in messages until it has emitted that many batches.
+ */
+export class BatcherStage extends ProducerConsumer<Message, Batch> {
+  private readonly accumulator: BatchAccumulator;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = 0;
+  private producers = 0;
+  private draining = false;
+
+  constructor(
+    options: ProducerConsumerOptions<Message, Batch>,
+    settings: AccumulatorSettings,
+    private readonly telemetry: Telemetry,
+  ) {
+    super(options);
+    this.accumulator = new BatchAccumulator(settings);
+  }
+
+  /**
+   * From now on, emit every batch at once instead of waiting for it to fill: the pipeline
+   * is stopping, and the source waits for these messages to be acknowledged.
+   */
+  drain(): void {
+    this.sendInfo(DRAIN);
+  }
+
+  /** Messages waiting in open batches. */
+  get pending(): number {
+    return this.accumulator.pending;
+  }
+
+  override handleSubscribe(kind: 'producer' | 'consumer'): undefined {
+    if (kind === 'producer') this.producers++;
+    return undefined;
+  }
+
+  override handleEvents(messages: Message[]): Batch[] {
+    const started = performance.now();
+    const batches = this.accumulator.add(messages, Date.now());
+    if (this.draining) batches.push(...this.accumulator.flushAll());
+    this.armTimer();
+    this.telemetry.recordBatch(this.name, {
+      eventsIn: messages.length,
+      eventsOut: batches.length,
+      seconds: (performance.now() - started) / 1000,
+    });
+    return batches;
+  }
+
+  override handleInfo(message: unknown): Batch[] | undefined {
+    if (message === DRAIN) {
+      this.draining = true;
+      const batches = this.accumulator.flushAll();
+      this.armTimer();
+      return batches;
+    }
+    if (message !== TIMEOUT) return undefined;
+    this.timer = undefined;
+    const batches = this.accumulator.due(Date.now());
+    this.armTimer();
+    return batches;
+  }
+
+  override handleCancel(
+    _reason: unknown,
+    subscription: { consumer: unknown },
+  ): Batch[] | undefined {
+    // Only the loss of a producer matters here; a sink stage leaving is the core's business.
+    if (subscription.consumer !== this) return undefined;
+    this.producers--;
+    const batches = this.accumulator.flushAll();
+    this.armTimer();
+    if (this.producers === 0) this.finishWhenDrained();
+    return batches;
+  }
+
+  override terminate(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** One timer, for the earliest deadline; re-armed only when that deadline moves. */
+  private armTimer(): void {
+    const deadline = this.accumulator.nextDeadline();
+    if (deadline === undefined) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
+      return;
+    }
+    if (this.timer && this.timerAt === deadline) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = deadline;
+    this.timer = setTimeout(() => this.sendInfo(TIMEOUT), Math.max(0, deadline - Date.now()));
+  }
+}

@@ -1,0 +1,44 @@
+import {
+  Consumer,
+  type ConsumerOptions,
+  ProducerConsumer,
+  type ProducerConsumerOptions,
+} from '../../stages/index';
+import type { Message } from '../message/message';
+import { type ProcessorStepSettings, processorStep } from './processor-step';
+
+/**
+ * A processor between the source and the batchers: handles the messages it receives and
+ * passes on the ones that did not fail. Several of them share the source's events (demand
+ * dispatcher), or take one partition each (partition dispatcher, `processors.partitionBy`).
+ */
+export class ProcessorStage extends ProducerConsumer<Message, Message> {
+  constructor(
+    options: ProducerConsumerOptions<Message, Message>,
+    private readonly step: ProcessorStepSettings,
+  ) {
+    super(options);
+  }
+
+  override handleEvents(messages: Message[]): Message[] | Promise<Message[]> {
+    return processorStep(messages, this.step);
+  }
+}
+
+/**
+ * A processor at the end of a pipeline without batchers: handles the messages and
+ * acknowledges them itself (Broadway's processors without batchers do the same).
+ */
+export class TerminalProcessorStage extends Consumer<Message> {
+  constructor(
+    options: ConsumerOptions<Message>,
+    private readonly step: ProcessorStepSettings,
+  ) {
+    super(options);
+  }
+
+  override handleEvents(messages: Message[]): undefined | Promise<void> {
+    const result = processorStep(messages, this.step);
+    return Array.isArray(result) ? undefined : result.then(() => undefined);
+  }
+}

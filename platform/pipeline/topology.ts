@@ -1,0 +1,188 @@
+import {
+  type Dispatcher,
+  PartitionDispatcher,
+  type Producer,
+  type StageStats,
+  type StopReason,
+  type SubscribeTo,
+} from '../../stages/index';
+import type { Logger } from '../log/logger';
+import type { Message } from '../message/message';
+import type { Telemetry } from '../telemetry/telemetry';
+import type { Batch } from './batch-accumulator';
+import { BatcherStage } from './batcher-stage';
+import { buildDeadLetterSend, buildSink, buildSource, type Lifecycle } from './connectors';
+import { createDeadLetterer } from './dead-letter';
+import { hashKey } from './hash-key';
+import type { ValidPipelineOptions } from './options';
+import { ProcessorStage, TerminalProcessorStage } from './processor-stage';
+import type { ProcessorStepSettings } from './processor-step';
+import type { Sleep } from './retry';
+import { SinkStage } from './sink-stage';
+
+/** What the pipeline needs of any of its stages, whatever their event types. */
+export interface AnyStage {
+  readonly name: string;
+  start(): unknown;
+  stop(reason?: StopReason): Promise<StopReason>;
+  done(): Promise<StopReason>;
+  stats(): StageStats;
+}
+
+/** The stages of a pipeline, built (not started) from its validated options. */
+export interface Topology {
+  readonly source: Producer<Message>;
+  readonly processors: readonly (ProcessorStage | TerminalProcessorStage)[];
+  readonly batchers: readonly BatcherStage[];
+  readonly sinks: readonly SinkStage[];
+  /** The stages whose end is the end of the pipeline: sinks, or processors without batchers. */
+  readonly terminals: readonly AnyStage[];
+  /** Every stage, source first. */
+  readonly stages: readonly AnyStage[];
+  /** Kafka sinks and the dead-letter producer: started before the stages, stopped after. */
+  readonly lifecycles: readonly Lifecycle[];
+}
+
+export interface TopologyDeps {
+  readonly telemetry: Telemetry;
+  readonly logger: Logger;
+  readonly wait: Sleep;
+  /** True once a stop's drain time is up: transient failures are no longer retried. */
+  readonly givingUp: () => boolean;
+}
+
+/**
+ * Builds source → processors → batchers → sink stages (Broadway's topology):
+ * - processors share the source's events (demand dispatcher), or take one partition each of
+ *   `processors.partitionBy` (partition dispatcher), which keeps per-key order;
+ * - with several batchers the processors route each message (partition dispatcher by
+ *   batcher name); every batcher subscribes to every processor;
+ * - a batcher's sink stages take batches by demand, or by the hash of the batch's
+ *   `partitionBy`/batch key when there are several, so one key's batches stay in order.
+ */
+export function buildTopology(options: ValidPipelineOptions, deps: TopologyDeps): Topology {
+  const { telemetry, logger, wait } = deps;
+  const name = options.name;
+  const lifecycles: Lifecycle[] = [];
+
+  const raw = new WeakMap<Message, unknown>();
+  const deadLetterSend = buildDeadLetterSend(options, deps);
+  if (deadLetterSend.lifecycle) lifecycles.push(deadLetterSend.lifecycle);
+  const deadLetterer = createDeadLetterer({
+    pipeline: name,
+    topic: options.deadLetter?.topic,
+    send: deadLetterSend.send,
+    retry: options.retry,
+    telemetry,
+    rawValue: (m) => (raw.has(m) ? raw.get(m) : m.data),
+    wait,
+    stopping: deps.givingUp,
+    onRetry: (error) =>
+      logger.error({ err: error, pipeline: name }, 'dead-letter write failed; retrying'),
+  });
+
+  const { concurrency, maxDemand, partitionBy } = options.processors;
+  const sourceDispatcher = partitionBy
+    ? new PartitionDispatcher<Message>({
+        partitions: concurrency,
+        hash: (m) => hashKey(partitionBy(m)) % concurrency,
+      })
+    : undefined;
+  const source = buildSource(options, sourceDispatcher, deps);
+
+  const batcherNames = Object.keys(options.batchers ?? {});
+  const routed = batcherNames.length > 1;
+  const processors: (ProcessorStage | TerminalProcessorStage)[] = [];
+  for (let i = 0; i < concurrency; i++) {
+    const routes = routed ? new WeakMap<Message, string>() : undefined;
+    const step: ProcessorStepSettings = {
+      stage: `${name}.processor.${i}`,
+      telemetry,
+      deadLetterer,
+      decode: options.decode,
+      handleMessage: options.processors.handleMessage,
+      handleBatch: options.processors.handleBatch,
+      retry: options.retry,
+      wait,
+      keepRaw: options.decode ? (m, value) => raw.set(m, value) : () => {},
+      route: routed ? options.route : undefined,
+      batchers: routed ? new Set(batcherNames) : undefined,
+      setRoute: routes ? (m, batcher) => routes.set(m, batcher) : undefined,
+      terminal: batcherNames.length === 0,
+    };
+    const subscribeTo: SubscribeTo<Message>[] = [
+      { producer: source, maxDemand, ...(partitionBy ? { partition: i } : {}) },
+    ];
+    if (step.terminal) {
+      processors.push(new TerminalProcessorStage({ name: step.stage, subscribeTo }, step));
+    } else {
+      const dispatcher: Dispatcher<Message> | undefined = routes
+        ? new PartitionDispatcher<Message, string>({
+            partitions: batcherNames,
+            hash: (m) => routes.get(m),
+          })
+        : undefined;
+      processors.push(new ProcessorStage({ name: step.stage, subscribeTo, dispatcher }, step));
+    }
+  }
+
+  const batchers: BatcherStage[] = [];
+  const sinks: SinkStage[] = [];
+  for (const batcherName of batcherNames) {
+    const settings = options.batchers![batcherName]!;
+    const { concurrency: sinkCount, partitionBy: sinkKey, batchKey } = settings;
+    const partitioned = sinkCount > 1 && (sinkKey !== undefined || batchKey !== undefined);
+    const batcher = new BatcherStage(
+      {
+        name: `${name}.batcher.${batcherName}`,
+        subscribeTo: processors.map((p) => ({
+          producer: p as ProcessorStage,
+          maxDemand: Math.max(2, Math.min(settings.batchSize * 2, 10_000)),
+          cancel: 'temporary' as const,
+          ...(routed ? { partition: batcherName } : {}),
+        })),
+        dispatcher: partitioned
+          ? new PartitionDispatcher<Batch>({
+              partitions: sinkCount,
+              hash: (batch) =>
+                hashKey(sinkKey ? sinkKey(batch.messages[0]!) : batch.key) % sinkCount,
+            })
+          : undefined,
+      },
+      { batcher: batcherName, ...settings },
+      telemetry,
+    );
+    batchers.push(batcher);
+    const { sink, lifecycle } = buildSink(options, batcherName, deps);
+    if (lifecycle) lifecycles.push(lifecycle);
+    for (let i = 0; i < sinkCount; i++) {
+      sinks.push(
+        new SinkStage(
+          {
+            name: `${name}.sink.${batcherName}.${i}`,
+            subscribeTo: [
+              {
+                producer: batcher,
+                maxDemand: settings.maxDemand,
+                ...(partitioned ? { partition: i } : {}),
+              },
+            ],
+          },
+          {
+            pipeline: name,
+            sink,
+            retry: options.retry,
+            deadLetterer,
+            telemetry,
+            wait,
+            stopping: deps.givingUp,
+          },
+        ),
+      );
+    }
+  }
+
+  const terminals: AnyStage[] = batchers.length > 0 ? sinks : processors;
+  const stages: AnyStage[] = [source, ...processors, ...batchers, ...sinks];
+  return { source, processors, batchers, sinks, terminals, stages, lifecycles };
+}
