@@ -10,7 +10,11 @@ export interface GeneratorOptions {
   rate: number;
   /** Event time of the first sample, ms. */
   start: number;
-  /** Event-time jitter, ± ms, on every sample. Default 200. */
+  /**
+   * Clock skew, ± ms, drawn once per series (each host's clock is a little off), so
+   * samples of different series arrive out of event-time order while each series stays
+   * in order, as an agent writes them. Default 200.
+   */
   jitterMs?: number;
   /** Share of samples stamped up to 5 × jitter in the past (out of order). Default 0.05. */
   outOfOrder?: number;
@@ -28,6 +32,8 @@ interface Series {
   labels: Record<string, string>;
   /** Counter total, or gauge level. */
   level: number;
+  /** This series' clock skew, ms: its host's clock is a little off, constantly. */
+  skew: number;
 }
 
 const SERVICES = [
@@ -80,7 +86,7 @@ export class SampleGenerator {
     const s = this.series[this.cursor] as Series;
     this.cursor = (this.cursor + 1) % this.series.length;
     this.clock += 1000 / o.rate;
-    let timestamp = Math.round(this.clock + (this.prng.next() * 2 - 1) * o.jitterMs);
+    let timestamp = Math.round(this.clock + s.skew);
     const roll = this.prng.next();
     if (roll < o.late) timestamp = Math.round(this.clock - o.lateByMs);
     else if (roll < o.late + o.outOfOrder)
@@ -99,6 +105,7 @@ export class SampleGenerator {
     const instance = `${service}-${Math.floor(i / SERVICES.length) % 8}`;
     const region = REGIONS[i % REGIONS.length] as string;
     const kind = this.prng.weighted<Kind>(['counter', 'gauge', 'histogram'], [5, 2, 3]);
+    const skew = (this.prng.next() * 2 - 1) * this.options.jitterMs;
     if (kind === 'counter') {
       return {
         kind,
@@ -111,6 +118,7 @@ export class SampleGenerator {
           code: this.prng.weighted(CODES, CODE_WEIGHTS),
         },
         level: this.prng.int(10_000),
+        skew,
       };
     }
     if (kind === 'gauge') {
@@ -120,6 +128,7 @@ export class SampleGenerator {
         name: memory ? 'process_resident_memory_bytes' : 'cpu_usage_ratio',
         labels: { service, instance, region },
         level: memory ? 2e8 + this.prng.next() * 8e8 : this.prng.next(),
+        skew,
       };
     }
     return {
@@ -127,6 +136,7 @@ export class SampleGenerator {
       name: 'http_request_duration_ms',
       labels: { service, instance, region, method: this.prng.weighted(METHODS, METHOD_WEIGHTS) },
       level: 20 + this.prng.next() * 200,
+      skew,
     };
   }
 

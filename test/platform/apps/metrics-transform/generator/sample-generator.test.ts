@@ -67,6 +67,21 @@ describe('SampleGenerator', () => {
     expect(behind / n).toBeGreaterThan(0.1); // jitter adds to the explicit out-of-order share
   });
 
+  it('keeps each series in event-time order when asked for no out-of-order or late samples', () => {
+    const samples = new SampleGenerator({ ...options, outOfOrder: 0, late: 0 }).batch(5_000);
+    const last = new Map<string, number>();
+    let acrossSeries = 0;
+    let maxSeen = Number.NEGATIVE_INFINITY;
+    for (const s of samples) {
+      const key = seriesKey(s.name, s.labels);
+      expect(s.timestamp).toBeGreaterThanOrEqual(last.get(key) ?? Number.NEGATIVE_INFINITY);
+      last.set(key, s.timestamp);
+      if (s.timestamp < maxSeen) acrossSeries++;
+      maxSeen = Math.max(maxSeen, s.timestamp);
+    }
+    expect(acrossSeries).toBeGreaterThan(1000); // clock skew still mixes series
+  });
+
   it('encodes records that the parsers read back exactly', () => {
     const samples = new SampleGenerator(options).batch(50);
     const parseOptions = { limits: DEFAULT_LIMITS, defaultTimestamp: 0 };
