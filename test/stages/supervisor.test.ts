@@ -61,7 +61,11 @@ describe('Supervisor', () => {
       [
         { id: 'counter', start: () => new Counter() },
         { id: 'bad', start: (s) => withSource(failing(), s.get<Counter>('counter')) },
-        { id: 'sink', start: (s) => new Collector<number>({ subscribeTo: [s.get<Mapper<number, number>>('bad')] }) },
+        {
+          id: 'sink',
+          start: (s) =>
+            new Collector<number>({ subscribeTo: [s.get<Mapper<number, number>>('bad')] }),
+        },
       ],
       { name: 'seed', strategy: 'rest_for_one', maxRestarts: 2, withinMs: 10_000 },
     ).start();
