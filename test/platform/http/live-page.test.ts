@@ -88,16 +88,14 @@ it('renders stages, paused partitions and lag from the topology, and keeps refre
   // The page polls: a resumed partition and more events show up without a reload, with a rate.
   pausedOne = false;
   telemetry.recordBatch('processor_0', { eventsIn: 400, eventsOut: 400, seconds: 0.01 });
+  // Strings, not functions: they run in the page, where `document` exists.
   await page.waitForFunction(
-    () =>
-      document.querySelector('tr[data-partition="samples<raw>/1"]')?.getAttribute('data-paused') ===
-      'false',
+    `document.querySelector('tr[data-partition="samples<raw>/1"]')?.getAttribute('data-paused') === 'false'`,
     undefined,
     { timeout: 10_000 },
   );
   await page.waitForFunction(
-    () =>
-      document.querySelector('tr[data-stage="processor_0"] td:nth-child(7)')?.textContent === '500',
+    `document.querySelector('tr[data-stage="processor_0"] td:nth-child(7)')?.textContent === '500'`,
     undefined,
     { timeout: 10_000 },
   );
