@@ -5,4 +5,9 @@ import { kafkaCommand } from './kafka';
 import { runCommand } from './run';
 
 /** Every subcommand, in the order `--help` lists them. Add one line per command file. */
-export const commands: readonly Command[] = [kafkaCommand, runCommand, generateCommand, exampleCommand];
+export const commands: readonly Command[] = [
+  kafkaCommand,
+  runCommand,
+  generateCommand,
+  exampleCommand,
+];
