@@ -90,6 +90,7 @@ export class MetricTransformer<H> {
   private readonly watermarks: PartitionWatermarks;
   private readonly rate: CounterRate | undefined;
   private readonly format: OutputFormat;
+  private readonly floors = new Map<string, number>();
   readonly counts: TransformCounts = {
     samplesIn: 0,
     samplesOut: 0,
@@ -145,6 +146,28 @@ export class MetricTransformer<H> {
     for (const { agg } of this.aggregators) agg.advance(watermark);
   }
 
+  /**
+   * Per-partition restore: samples from `topic`/`partition` count as late for windows
+   * closed at `watermark` (the watermark whose windows were emitted and confirmed when
+   * the partition's offset was last committed, e.g. from the commit metadata). Unlike
+   * {@link restoreWatermark} it does not close windows for the other partitions, so it
+   * stays correct when partitions move between instances.
+   */
+  restorePartition(topic: string, partition: number, watermark: number): void {
+    this.floors.set(`${topic}/${partition}`, watermark);
+  }
+
+  /**
+   * The watermark every aggregation has emitted up to: windows with end + lateness at or
+   * below it were emitted (by the last `tick`). Once their outputs are confirmed, this is
+   * what to store with the committed offsets for {@link restorePartition}.
+   */
+  get emittedWatermark(): number {
+    let min = Number.POSITIVE_INFINITY;
+    for (const { agg } of this.aggregators) if (agg.watermark < min) min = agg.watermark;
+    return this.aggregators.length === 0 ? Number.NEGATIVE_INFINITY : min;
+  }
+
   ingest(record: InputRecord, handle: H, now: number): IngestResult {
     const result: IngestResult = { outputs: [], deadLetters: [], done: false };
     this.tracker.hold(handle); // while adding, so the record cannot be done half-way
@@ -159,7 +182,7 @@ export class MetricTransformer<H> {
         continue;
       }
       this.watermarks.observe(partition, raw.timestamp, now);
-      this.step(raw, handle, result);
+      this.step(raw, handle, result, this.floors.get(partition));
     }
     result.done = this.tracker.release(handle);
     return result;
@@ -230,7 +253,7 @@ export class MetricTransformer<H> {
     result.deadLetters.push({ reason: r.reason, detail: r.detail, excerpt: r.excerpt });
   }
 
-  private step(input: Sample, handle: H, result: IngestResult): void {
+  private step(input: Sample, handle: H, result: IngestResult, floor: number | undefined): void {
     if (!passesFilters(input, this.plan.filters)) {
       this.counts.dropped.filter++;
       return;
@@ -255,7 +278,7 @@ export class MetricTransformer<H> {
     for (const { matches, agg } of this.aggregators) {
       if (!matches(sample.name)) continue;
       matched = true;
-      if (agg.add(sample, handle).accepted > 0) accepted = true;
+      if (agg.add(sample, handle, floor).accepted > 0) accepted = true;
     }
     if (!matched) {
       if (!this.plan.passUnaggregated) return;

@@ -48,6 +48,7 @@ const TICK = Symbol('transform-stage:tick');
 export class TransformStage extends Consumer<Message<Buffer | string | null>> {
   private readonly o: TransformStageOptions;
   private timer: NodeJS.Timeout | undefined;
+  private confirmed = Number.NEGATIVE_INFINITY;
   private readonly now: () => number;
 
   constructor(options: TransformStageOptions) {
@@ -67,6 +68,14 @@ export class TransformStage extends Consumer<Message<Buffer | string | null>> {
     super({ name: 'metrics-transform', ...stage });
     this.o = options;
     this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * The watermark whose windows were all emitted and confirmed by the broker: what to store
+   * with committed offsets (commit metadata) so a restart can `restorePartition` with it.
+   */
+  get confirmedWatermark(): number {
+    return this.confirmed;
   }
 
   override init(): void {
@@ -121,12 +130,14 @@ export class TransformStage extends Consumer<Message<Buffer | string | null>> {
   override async handleInfo(message: unknown): Promise<undefined> {
     if (message !== TICK) return undefined;
     const tick = this.o.transformer.tick(this.now());
+    const emitted = this.o.transformer.emittedWatermark;
     if (tick.outputs.length > 0) {
       await this.deliver(
         tick.outputs.map((o) => ({ topic: this.o.outputTopic, key: o.key, value: o.value })),
         [],
       );
     }
+    this.confirmed = emitted;
     this.acknowledge(tick.done);
     this.o.metrics?.sync(this.o.transformer.counts);
     return undefined;

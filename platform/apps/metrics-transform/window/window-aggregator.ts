@@ -70,11 +70,18 @@ export class WindowAggregator<H> {
     return this.open.size;
   }
 
-  add(sample: Sample, handle: H): AddOutcome {
+  /**
+   * Adds a sample. `floor` is a watermark below which windows count as closed for this
+   * sample even if this aggregator never saw them: after a restart, the watermark its
+   * partition had reached when its offsets were committed (those windows were emitted
+   * then, so a re-delivered sample for them is late, not the start of a partial copy).
+   */
+  add(sample: Sample, handle: H, floor = Number.NEGATIVE_INFINITY): AddOutcome {
     const { window, latenessMs, groupBy } = this.options;
     const outcome: AddOutcome = { accepted: 0, late: 0 };
+    const closedUpTo = floor > this.mark ? floor : this.mark;
     for (const start of windowStarts(sample.timestamp, window)) {
-      if (start + window.size + latenessMs <= this.mark) {
+      if (start + window.size + latenessMs <= closedUpTo) {
         outcome.late++;
         continue;
       }

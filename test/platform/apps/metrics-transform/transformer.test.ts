@@ -178,6 +178,31 @@ describe('MetricTransformer', () => {
   });
 });
 
+describe('MetricTransformer restore per partition', () => {
+  it('treats re-delivered samples of a restored partition as late, and leaves other partitions open', () => {
+    const t = new MetricTransformer<Handle>(
+      validateConfig({ ...base, aggregations: [{ window: '10s', stats: ['count'] }] }),
+    );
+    t.restorePartition('in', 0, NOW + 10_000);
+    const line = `m value=1 ${NOW}000000`;
+    expect(
+      t.ingest({ topic: 'in', partition: 0, value: line, timestamp: NOW }, { id: 1 }, NOW).done,
+    ).toBe(true);
+    expect(
+      t.ingest({ topic: 'in', partition: 1, value: line, timestamp: NOW }, { id: 2 }, NOW).done,
+    ).toBe(false);
+    expect(t.counts.lateSamples).toBe(1);
+    expect(t.emittedWatermark).toBe(Number.NEGATIVE_INFINITY);
+    t.ingest(
+      { topic: 'in', partition: 1, value: `m value=1 ${NOW + 30_000}000000`, timestamp: NOW },
+      { id: 3 },
+      NOW,
+    );
+    t.tick(NOW);
+    expect(t.emittedWatermark).toBe(NOW); // partition 0 (last seen at NOW) holds it back
+  });
+});
+
 describe('MetricTransformer end to end against the reference', () => {
   it.each([
     [1, { size: 10_000, hop: 10_000 }, 2_000, ['service']],
