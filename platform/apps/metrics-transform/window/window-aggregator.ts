@@ -79,7 +79,7 @@ export class WindowAggregator<H> {
   add(sample: Sample, handle: H, floor = Number.NEGATIVE_INFINITY): AddOutcome {
     const { window, latenessMs, groupBy } = this.options;
     const outcome: AddOutcome = { accepted: 0, late: 0 };
-    const closedUpTo = floor > this.mark ? floor : this.mark;
+    const closedUpTo = Math.max(floor, this.mark);
     for (const start of windowStarts(sample.timestamp, window)) {
       if (start + window.size + latenessMs <= closedUpTo) {
         outcome.late++;
