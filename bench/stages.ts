@@ -1,0 +1,185 @@
+/**
+ * Benchmark: the seed pipeline (counter → even filter → consumer, maxDemand 1000) on the
+ * stages core against the same work as a Node.js objectMode stream pipeline
+ * (Readable → Transform → Writable), in one process; then two consumers, and a five-stage
+ * chain against five streams. Each figure is the median of several runs, in events/s
+ * counted at the source. The last line is one JSON object.
+ *
+ *   node dist/bench/stages.js [--events N] [--runs N]
+ */
+import { Readable, Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
+import { Consumer, Producer, ProducerConsumer } from '../stages';
+
+class Counter extends Producer<number> {
+  private next = 0;
+  constructor(private readonly limit: number) {
+    super({ name: 'counter' });
+  }
+  handleDemand(demand: number): number[] {
+    const count = Math.min(demand, this.limit - this.next);
+    const events = new Array<number>(count);
+    for (let i = 0; i < count; i++) events[i] = this.next++;
+    if (this.next >= this.limit) this.finish();
+    return events;
+  }
+}
+
+class Step extends ProducerConsumer<number, number> {
+  constructor(
+    private readonly fn: (events: number[]) => number[],
+    producer: Producer<number> | ProducerConsumer<number, number>,
+  ) {
+    super({ subscribeTo: [{ producer, maxDemand: 1000 }] });
+  }
+  handleEvents(events: number[]): number[] {
+    return this.fn(events);
+  }
+}
+
+class Sum extends Consumer<number> {
+  total = 0;
+  handleEvents(events: number[]): void {
+    let total = this.total;
+    for (let i = 0; i < events.length; i++) total += events[i]!;
+    this.total = total;
+  }
+}
+
+const evens = (events: number[]) => events.filter((n) => n % 2 === 0);
+const plusOne = (events: number[]) => events.map((n) => n + 1);
+const double = (events: number[]) => events.map((n) => n * 2);
+
+/** counter → steps… → `consumers` sums; resolves to the grand total. */
+async function stagesRun(
+  events: number,
+  steps: ((events: number[]) => number[])[],
+  consumers: number,
+): Promise<number> {
+  const counter = new Counter(events).start();
+  let last: Producer<number> | ProducerConsumer<number, number> = counter;
+  for (const fn of steps) last = new Step(fn, last).start();
+  const upstream = last;
+  const sums = Array.from({ length: consumers }, () =>
+    new Sum({ subscribeTo: [{ producer: upstream, maxDemand: 1000 }] }).start(),
+  );
+  await Promise.all(sums.map((s) => s.done()));
+  return sums.reduce((total, s) => total + s.total, 0);
+}
+
+/** The same work as Node objectMode streams: one event per push/write. */
+async function streamsRun(events: number, steps: ((n: number) => number | undefined)[]) {
+  let next = 0;
+  const source = new Readable({
+    objectMode: true,
+    read() {
+      while (next < events) {
+        if (!this.push(next++)) return;
+      }
+      this.push(null);
+    },
+  });
+  const transforms = steps.map(
+    (fn) =>
+      new Transform({
+        objectMode: true,
+        transform(n: number, _encoding, callback) {
+          const out = fn(n);
+          callback(null, out);
+        },
+      }),
+  );
+  let total = 0;
+  const sink = new Writable({
+    objectMode: true,
+    write(n: number, _encoding, callback) {
+      total += n;
+      callback();
+    },
+  });
+  await pipeline([source, ...transforms, sink]);
+  return total;
+}
+
+const streamEvens = (n: number) => (n % 2 === 0 ? n : undefined);
+
+async function measure(events: number, runs: number, body: () => Promise<number>) {
+  const rates: number[] = [];
+  let check = 0;
+  for (let i = 0; i < runs; i++) {
+    const started = process.hrtime.bigint();
+    check = await body();
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    rates.push(events / seconds);
+  }
+  rates.sort((a, b) => a - b);
+  return { rate: rates[Math.floor(rates.length / 2)]!, check };
+}
+
+const fmt = (rate: number) => `${(rate / 1e6).toFixed(2)} M events/s`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { events: { type: 'string' }, runs: { type: 'string' } },
+  });
+  const events = Number(values.events ?? 2_000_000);
+  const runs = Number(values.runs ?? 5);
+  const expectEvens = (events / 2) * (events / 2 - 1); // sum of the even numbers below `events`
+  console.log(
+    `stages benchmark: ${events} events per run, median of ${runs} runs, Node ${process.version}`,
+  );
+
+  // Warm both up so neither pays for JIT compilation in its first measured run.
+  await stagesRun(200_000, [evens], 1);
+  await streamsRun(200_000, [streamEvens]);
+
+  const seed = await measure(events, runs, () => stagesRun(events, [evens], 1));
+  const streams = await measure(events, runs, () => streamsRun(events, [streamEvens]));
+  const two = await measure(events, runs, () => stagesRun(events, [evens], 2));
+  const chainFns = [plusOne, double, evens];
+  const chain = await measure(events, runs, () => stagesRun(events, chainFns, 1));
+  const streamChain = await measure(events, runs, () =>
+    streamsRun(events, [(n) => n + 1, (n) => n * 2, streamEvens]),
+  );
+  for (const [name, result, want] of [
+    ['seed', seed, expectEvens],
+    ['streams', streams, expectEvens],
+    ['two consumers', two, expectEvens],
+    ['chain', chain, streamChain.check],
+  ] as const) {
+    if (result.check !== want)
+      throw new Error(`${name}: wrong total ${result.check}, expected ${want}`);
+  }
+
+  const ratio = seed.rate / streams.rate;
+  const chainRatio = chain.rate / streamChain.rate;
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  console.log(`seed (counter → evens → consumer), stages:   ${fmt(seed.rate)}`);
+  console.log(`same work, Node objectMode streams:          ${fmt(streams.rate)}`);
+  console.log(`ratio stages / streams:                      ${ratio.toFixed(1)}x`);
+  console.log(`seed with two consumers, stages:             ${fmt(two.rate)}`);
+  console.log(`five-stage chain, stages:                    ${fmt(chain.rate)}`);
+  console.log(`five-stage chain, Node objectMode streams:   ${fmt(streamChain.rate)}`);
+  console.log(`ratio stages / streams (five stages):        ${chainRatio.toFixed(1)}x`);
+  console.log(`peak RSS:                                    ${peakRssMb.toFixed(0)} MB`);
+  console.log(
+    JSON.stringify({
+      events_per_run: events,
+      runs,
+      seed_events_per_s: Math.round(seed.rate),
+      node_streams_events_per_s: Math.round(streams.rate),
+      ratio: Number(ratio.toFixed(2)),
+      two_consumers_events_per_s: Math.round(two.rate),
+      five_stage_events_per_s: Math.round(chain.rate),
+      five_stage_node_streams_events_per_s: Math.round(streamChain.rate),
+      five_stage_ratio: Number(chainRatio.toFixed(2)),
+      peak_rss_mb: Math.round(peakRssMb),
+    }),
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
