@@ -247,6 +247,29 @@ describe('SourceConsumer against a broker', () => {
     );
   });
 
+  it('stops within its timeout when messages stay unacknowledged, committing only what finished', async () => {
+    const topic = uniqueName('src-stop');
+    await createTopic(topic, 1);
+    await produceRecords(topic, records(50));
+    const source = newSource({ topics: [topic], shutdownTimeoutMs: 300 });
+    let taken: SourceMessage[] = [];
+    await source.start();
+    await until(() => source.bufferedEvents >= 50);
+    taken = source.take(20);
+    source.acknowledger.ack(
+      taken.filter((m) => m.offset < 5 || m.offset > 7),
+      [],
+    );
+    const started = Date.now();
+    const report = await source.stop();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(report).toEqual({ drained: false, unacknowledged: 3, droppedBuffered: 30 });
+    expect((await committedOffsets(source.options.groupId, topic)).get(0)).toBe(5);
+    // Late acknowledgements after stop change nothing and do not throw.
+    source.acknowledger.ack(taken, []);
+    expect(source.take(10)).toEqual([]);
+  });
+
   it('rejects a missing topic and a pattern that matches nothing, at start', async () => {
     const missing = uniqueName('src-missing');
     const source = newSource({ topics: [missing, /^no-such-topic-\d+$/] });
