@@ -1,12 +1,6 @@
 import type { Message } from '../../../platform/message/message';
 import { createPipeline } from '../../../platform/pipeline/pipeline';
-import {
-  consumeAll,
-  createTopic,
-  deleteTopics,
-  produceRecords,
-  uniqueName,
-} from '../../support/kafka';
+import { consumeAll, createTopic, deleteTopics, uniqueName } from '../../support/kafka';
 import {
   client,
   committedOffsets,
