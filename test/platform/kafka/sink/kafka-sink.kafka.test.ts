@@ -6,6 +6,9 @@ import type { Acknowledger, Message } from '../../../../platform/message/message
 import { noopTelemetry, type Telemetry } from '../../../../platform/telemetry/telemetry';
 import { consumeAll, createTopic, newKafka, uniqueName } from '../../../support/kafka';
 
+// jest applies no per-project testTimeout: broker tests set their own.
+jest.setTimeout(120_000);
+
 const logger = createLogger({ level: 'silent' });
 const noAck: Acknowledger = { ack() {} };
 

@@ -9,6 +9,9 @@ import { noopTelemetry } from '../../../../platform/telemetry/telemetry';
 import { Consumer, type ConsumerOptions } from '../../../../stages';
 import { createTopic, newKafka, produceRecords, uniqueName } from '../../../support/kafka';
 
+// jest applies no per-project testTimeout: broker tests set their own.
+jest.setTimeout(120_000);
+
 const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'silent' });
 
 /** Acknowledges everything it receives, after `delayMs` per batch. */

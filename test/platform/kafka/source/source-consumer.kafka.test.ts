@@ -7,6 +7,9 @@ import type { SourceMessage } from '../../../../platform/kafka/source/source-mes
 import { createLogger } from '../../../../platform/log/logger';
 import { createTopic, newKafka, produceRecords, uniqueName } from '../../../support/kafka';
 
+// jest applies no per-project testTimeout: broker tests set their own.
+jest.setTimeout(120_000);
+
 const sources: SourceConsumer[] = [];
 let admin: Admin;
 
