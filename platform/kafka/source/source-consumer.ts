@@ -13,59 +13,20 @@ import { createKafka } from '../client/create-kafka';
 import { KafkaSourceStateError } from '../errors';
 import { parseOptions } from '../parse-options';
 import { isRebalancing } from './is-rebalancing';
+import { OffsetCommitter } from './offset-committer';
 import { OffsetTracker } from './offset-tracker';
 import {
   type KafkaSourceOptions,
   type KafkaSourceOptionsInput,
   kafkaSourceOptionsSchema,
 } from './options';
-import { type PartitionQueue, PartitionQueues, type PauseEvent } from './partition-queues';
+import { PartitionQueues, type PauseEvent } from './partition-queues';
+import type { PartitionState } from './partition-state';
 import { resolveTopics, type StartOffsets } from './resolve-topics';
 import { buildMessages, type SourceMessage } from './source-message';
+import type { SourceDependencies, SourceEvents, StopReport, TopicPartitions } from './source-types';
 
-/** What the source needs besides its options. */
-export interface SourceDependencies {
-  readonly telemetry?: Telemetry;
-  readonly logger?: Logger;
-  /** Clock for pause history and commit times. Default `Date.now`. */
-  readonly now?: () => number;
-}
-
-/** Partitions of one topic. */
-export interface TopicPartitions {
-  readonly topic: string;
-  readonly partitions: readonly number[];
-}
-
-/** Events of a source. `failed` means the kafkajs consumer crashed and will not restart. */
-export interface SourceEvents {
-  ready: [];
-  'not-ready': [reason: string];
-  assigned: [assignment: readonly TopicPartitions[]];
-  failed: [error: Error];
-}
-
-/** How a stop went. */
-export interface StopReport {
-  /** Every handed-out message was acknowledged before the timeout. */
-  readonly drained: boolean;
-  /** Handed-out messages still unacknowledged when the source gave up waiting. */
-  readonly unacknowledged: number;
-  /** Buffered messages never handed out (they are fetched again by the next owner). */
-  readonly droppedBuffered: number;
-}
-
-interface PartitionState {
-  readonly topic: string;
-  readonly partition: number;
-  readonly tracker: OffsetTracker;
-  readonly queue: PartitionQueue<SourceMessage>;
-  highWatermark: number;
-  committed: number;
-  lastCommitAt: number;
-  /** Tracked messages dropped unacknowledged from the queue (stop): never coming back. */
-  dropped: number;
-}
+export type { SourceDependencies, SourceEvents, StopReport, TopicPartitions } from './source-types';
 
 type Phase = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 
@@ -106,7 +67,7 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
   /** A rebalance is under way: queued messages are about to be dropped, hand none out. */
   private revoking = false;
   private commitTimer: NodeJS.Timeout | undefined;
-  private commitBusy: Promise<void> | undefined;
+  private readonly committer: OffsetCommitter;
   private drainWaiter: (() => void) | undefined;
   private unobserve: (() => void) | undefined;
 
@@ -138,6 +99,12 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
       this.options.pauseHistoryLimit,
     );
     this.acknowledger = { ack: (successful, failed) => this.settle(successful, failed) };
+    this.committer = new OffsetCommitter(
+      () => this.consumer,
+      () => this.stateList,
+      this.telemetry,
+      this.log,
+    );
   }
 
   /** True while the group is joined with at least one partition assigned (and not stopping). */
@@ -252,9 +219,8 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
   }
 
   /** Commits what finished now (also runs on the interval, on rebalance and on stop). */
-  async commit(): Promise<void> {
-    while (this.commitBusy) await this.commitBusy;
-    await this.commitNow();
+  commit(): Promise<void> {
+    return this.committer.commit();
   }
 
   private async doStart(): Promise<void> {
@@ -297,9 +263,10 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
       partitionsConsumedConcurrently: 1,
       eachBatch: (payload) => this.eachBatch(payload),
     });
-    this.commitTimer = setInterval(() => {
-      if (!this.commitBusy) void this.commitNow();
-    }, this.options.commitIntervalMs);
+    this.commitTimer = setInterval(
+      () => this.committer.commitIfIdle(),
+      this.options.commitIntervalMs,
+    );
     this.commitTimer.unref();
   }
 
@@ -344,7 +311,7 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
     this.revoking = true;
     this.setReady(false, 'rebalancing');
     // The join is already on its way: commit at once (best effort), no drain.
-    if (!this.commitBusy) void this.commitNow();
+    this.committer.commitIfIdle();
   }
 
   private onGroupJoin(event: ConsumerGroupJoinEvent): void {
@@ -434,54 +401,6 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
         resolve(true);
       };
     });
-  }
-
-  /**
-   * Commits, per partition of the current assignment, the committable offset when it moved.
-   * The kafkajs call is made synchronously here, so it carries the generation the offsets
-   * belong to.
-   */
-  private commitNow(): Promise<void> {
-    const consumer = this.consumer;
-    if (!consumer) return Promise.resolve();
-    const byTopic = new Map<string, { state: PartitionState; offset: number }[]>();
-    for (const state of this.stateList) {
-      const offset = state.tracker.committable();
-      if (offset === undefined || offset <= state.committed) continue;
-      let list = byTopic.get(state.topic);
-      if (!list) {
-        list = [];
-        byTopic.set(state.topic, list);
-      }
-      list.push({ state, offset });
-    }
-    if (byTopic.size === 0) return Promise.resolve();
-    const calls = [...byTopic].map(([topic, entries]) =>
-      this.telemetry.traceCommit(topic, () => {
-        const started = performance.now();
-        return consumer
-          .commitOffsets(
-            entries.map((e) => ({ topic, partition: e.state.partition, offset: String(e.offset) })),
-          )
-          .then(() => {
-            this.telemetry.recordCommit(topic, (performance.now() - started) / 1000);
-            const at = Date.now();
-            for (const { state, offset } of entries) {
-              if (offset > state.committed) state.committed = offset;
-              state.lastCommitAt = at;
-            }
-          });
-      }),
-    );
-    const done = Promise.allSettled(calls).then((results) => {
-      for (const r of results) {
-        if (r.status === 'rejected')
-          this.log.warn({ err: r.reason }, 'offset commit failed; retried on the next one');
-      }
-      if (this.commitBusy === done) this.commitBusy = undefined;
-    });
-    this.commitBusy = done;
-    return done;
   }
 
   private async doStop(): Promise<StopReport> {
