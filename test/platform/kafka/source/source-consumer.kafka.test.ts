@@ -323,4 +323,53 @@ describe('SourceConsumer against a broker', () => {
     expect(counts.size).toBe(total);
     expect(await committedOffsets(groupId, topic)).toEqual(await endOffsets(topic));
   });
+
+  it('survives a member joining and one leaving abruptly while acks are in flight', async () => {
+    const topic = uniqueName('src-churn');
+    await createTopic(topic, 6);
+    const total = 12_000;
+    await produceRecords(topic, records(total));
+    const groupId = uniqueName('churn-group');
+    const counts = new Map<string, number>();
+    const stopped = new Set<SourceConsumer>();
+    // Pulls 20 every few ms and acknowledges 20 ms later, so acks are always in flight.
+    const run = async (source: SourceConsumer) => {
+      while (!stopped.has(source)) {
+        const batch = source.take(20);
+        for (const m of batch) {
+          const id = `${m.partition}:${m.offset}`;
+          counts.set(id, (counts.get(id) ?? 0) + 1);
+        }
+        if (batch.length > 0) setTimeout(() => source.acknowledger.ack(batch, []), 20);
+        await sleep(2);
+      }
+    };
+    const options = { topics: [topic], groupId, queue: { highWaterEvents: 300 } };
+    const a = newSource(options);
+    const b = newSource({ ...options, shutdownTimeoutMs: 0 });
+    await a.start();
+    await b.start();
+    const loops = [run(a), run(b)];
+    await until(() => counts.size >= total / 4, 60_000, 'a quarter');
+    const c = newSource(options);
+    await c.start();
+    loops.push(run(c));
+    await until(() => c.ready && counts.size >= total / 2, 60_000, 'c joined, half');
+    // b leaves without waiting for its in-flight acks: they are redelivered to a or c.
+    await until(() => b.inFlight() > 0, 30_000, 'b has acks in flight');
+    stopped.add(b);
+    const inFlightAtLeave = b.inFlight();
+    const report = await b.stop();
+    await until(() => counts.size >= total, 90_000, 'every record');
+    await sleep(100);
+    await Promise.all([a.commit(), c.commit()]);
+    stopped.add(a).add(c);
+    await Promise.all(loops);
+    const duplicates = [...counts.values()].reduce((n, x) => n + x - 1, 0);
+    process.stderr.write(
+      `churn: ${counts.size} distinct records, ${duplicates} duplicates, b left with ${report.unacknowledged} of ${inFlightAtLeave} in flight unacknowledged (${JSON.stringify(b.assignment())})\n`,
+    );
+    expect(counts.size).toBe(total);
+    expect(await committedOffsets(groupId, topic)).toEqual(await endOffsets(topic));
+  });
 });
