@@ -48,7 +48,7 @@ describe('pipeline: undecodable records and handler failures', () => {
     const pipeline = createPipeline(
       {
         name: 'dlq',
-        source: { client: client(), groupId, topics: [input], startFrom: 'earliest' },
+        source: { client: client(), groupId, topics: [input] },
         decode: (value) => JSON.parse(String(value)),
         processors: {
           concurrency: 2,

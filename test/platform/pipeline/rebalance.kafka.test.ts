@@ -38,7 +38,6 @@ describe('pipeline: members joining and leaving the group during a run', () => {
             client: { ...client(), clientId: name },
             groupId,
             topics: [input],
-            startFrom: 'earliest',
             queue: { highWaterEvents: 500 },
             session: {
               sessionTimeoutMs: 6_000,

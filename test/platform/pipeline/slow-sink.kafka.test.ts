@@ -43,7 +43,6 @@ describe('pipeline: a sink slowed to 1 ms per event', () => {
           client: client(),
           groupId,
           topics: [input],
-          startFrom: 'earliest',
           queue: { highWaterEvents: HIGH_WATER, lowWaterEvents: HIGH_WATER / 2 },
           fetch: { maxBytesPerPartition: FETCH_BYTES, maxWaitTimeMs: 100 },
           // Short session: a member that stopped heartbeating would be evicted within the run.

@@ -32,7 +32,7 @@ describe(`pipeline: ${RECORDS} records over ${PARTITIONS} partitions`, () => {
     const pipeline = createPipeline(
       {
         name: 'throughput',
-        source: { client: client(), groupId, topics: [input], startFrom: 'earliest' },
+        source: { client: client(), groupId, topics: [input] },
         processors: {
           concurrency: 2,
           // One partition's messages always go to the same processor, in order.
