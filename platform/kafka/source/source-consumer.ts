@@ -66,6 +66,8 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
   private joins = 0;
   /** A rebalance is under way: queued messages are about to be dropped, hand none out. */
   private revoking = false;
+  /** A request timed out and nothing answered since. */
+  private brokerSilent = false;
   private commitTimer: NodeJS.Timeout | undefined;
   private readonly committer: OffsetCommitter;
   private drainWaiter: (() => void) | undefined;
@@ -249,6 +251,19 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
     consumer.on(consumer.events.GROUP_JOIN, (event) => this.onGroupJoin(event));
     consumer.on(consumer.events.REBALANCING, () => this.onRebalancing());
     consumer.on(consumer.events.CRASH, (event) => this.onCrash(event));
+    // The group can stay formally joined while the broker does not answer: readiness also
+    // follows the requests, lost on a timeout, back on the next heartbeat or fetch.
+    consumer.on(consumer.events.REQUEST_TIMEOUT, () => {
+      this.brokerSilent = true;
+      this.setReady(false, 'broker not answering');
+    });
+    const answered = () => {
+      if (!this.brokerSilent) return;
+      this.brokerSilent = false;
+      this.setReady(this.canBeReady(), 'no partitions assigned');
+    };
+    consumer.on(consumer.events.HEARTBEAT, answered);
+    consumer.on(consumer.events.FETCH, answered);
     await consumer.connect();
     await consumer.subscribe({
       topics: [...this.subscribed],
@@ -357,7 +372,8 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
     }
     this.log.info({ assignment, joins: this.joins }, 'partitions assigned');
     this.emit('assigned', assignment);
-    this.setReady(this.stateList.length > 0 && this.phase === 'running', 'no partitions assigned');
+    this.brokerSilent = false;
+    this.setReady(this.canBeReady(), 'no partitions assigned');
   }
 
   private onCrash(event: ConsumerCrashEvent): void {
@@ -439,6 +455,10 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
       byPartition.set(partition, tracker);
     }
     return tracker;
+  }
+
+  private canBeReady(): boolean {
+    return this.phase === 'running' && !this.revoking && this.stateList.length > 0;
   }
 
   private setReady(ready: boolean, reason: string): void {
