@@ -471,6 +471,7 @@ export abstract class Stage<In, Out> implements Runnable, Source<Out> {
 
   private checkFinished(): void {
     if (this.exiting || this.busy || this.inbound.length > 0 || this.buffer.size > 0) return;
+    if (this.dispatcher !== undefined && this.dispatcher.held > 0) return;
     if (this.markers.length > 0) {
       this.post(() => this.flushMarkers());
       return;
