@@ -6,17 +6,14 @@ import {
   type Link,
   ROOT_CONTEXT,
   type Span,
-  type SpanContext,
   SpanKind,
   SpanStatusCode,
-  type TextMapGetter,
-  type TextMapSetter,
   TraceFlags,
   type Tracer,
   trace,
 } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { Message, MessageHeaders } from '../message/message';
+import { isCanonicalTraceparent, RecordTraceContext } from './record-trace-context';
 import {
   ATTR_KAFKA_STAGES_PIPELINE,
   ATTR_KAFKA_STAGES_STAGE,
@@ -31,6 +28,7 @@ import {
   MESSAGING_SYSTEM_KAFKA,
   MessagingOperationType,
 } from './semconv';
+import { headerGetter, headerSetter, w3cPropagator } from './w3c-headers';
 
 /** What {@link MessageTracing} needs besides a tracer. */
 export interface MessageTracingOptions {
@@ -43,28 +41,6 @@ export interface MessageTracingOptions {
 }
 
 const TRACEPARENT = 'traceparent';
-// Used directly (not through the global propagation API) so extraction works in library
-// code and tests whether or not an SDK registered a global propagator.
-const propagator = new W3CTraceContextPropagator();
-
-function headerText(value: Buffer | string): string {
-  return typeof value === 'string' ? value : value.toString('latin1');
-}
-
-const headerGetter: TextMapGetter<MessageHeaders> = {
-  keys: (carrier) => Object.keys(carrier),
-  get(carrier, key) {
-    const value = carrier[key];
-    if (value === undefined) return undefined;
-    return Array.isArray(value) ? value.map(headerText) : headerText(value);
-  },
-};
-
-const headerSetter: TextMapSetter<Record<string, string | Buffer>> = {
-  set(carrier, key, value) {
-    carrier[key] = value;
-  },
-};
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return (
@@ -114,8 +90,19 @@ function runInSpan<T>(span: Span, active: Context, fn: () => T, finish?: () => v
   ) as T;
 }
 
-function sameSpan(a: SpanContext, b: SpanContext): boolean {
-  return a.spanId === b.spanId && a.traceId === b.traceId;
+function isSampled(upstream: Context): boolean {
+  if (upstream instanceof RecordTraceContext) return upstream.sampled;
+  const sc = trace.getSpanContext(upstream);
+  return sc !== undefined && (sc.traceFlags & TraceFlags.SAMPLED) !== 0;
+}
+
+/** Same parent span? Compares the raw headers of records, so nothing is parsed for it. */
+function sameUpstream(a: Context, b: Context): boolean {
+  if (a === b) return true;
+  if (a instanceof RecordTraceContext && b instanceof RecordTraceContext) return a.sameParent(b);
+  const x = trace.getSpanContext(a);
+  const y = trace.getSpanContext(b);
+  return x !== undefined && y !== undefined && x.spanId === y.spanId && x.traceId === y.traceId;
 }
 
 /**
@@ -156,8 +143,13 @@ export class MessageTracing {
   }
 
   extractContext(headers: MessageHeaders): Context | undefined {
-    if (headers[TRACEPARENT] === undefined) return undefined;
-    const extracted = propagator.extract(ROOT_CONTEXT, headers, headerGetter);
+    const raw = headers[TRACEPARENT];
+    if (raw === undefined) return undefined;
+    // The usual case, checked without parsing; the context parses itself when read.
+    if (!Array.isArray(raw) && isCanonicalTraceparent(raw)) {
+      return new RecordTraceContext(raw, headers);
+    }
+    const extracted = w3cPropagator.extract(ROOT_CONTEXT, headers, headerGetter);
     const spanContext = trace.getSpanContext(extracted);
     if (!spanContext || !isSpanContextValid(spanContext)) {
       this.options.onInvalidContext();
@@ -167,25 +159,26 @@ export class MessageTracing {
   }
 
   injectContext(headers: Record<string, string | Buffer>, ctx?: Context): void {
-    propagator.inject(ctx ?? context.active(), headers, headerSetter);
+    w3cPropagator.inject(ctx ?? context.active(), headers, headerSetter);
   }
 
   traceBatch<T>(stage: string, topic: string, messages: readonly Message[], fn: () => T): T {
-    // One pass: the distinct upstream contexts (for links), and whether they are all one.
-    let first: SpanContext | undefined;
+    // One pass, parsing nothing: is there one shared upstream context, any sampled one?
+    let first: Context | undefined;
     let single = true;
+    let anySampled = false;
     let partition: number | undefined = messages[0]?.partition;
     for (const message of messages) {
       if (message.partition !== partition) partition = undefined;
       const upstream = message.traceContext;
       if (!upstream) continue;
-      const sc = trace.getSpanContext(upstream);
-      if (!sc) continue;
-      if (!first) first = sc;
-      else if (single && !sameSpan(first, sc)) single = false;
+      if (!first) first = upstream;
+      else if (single && !sameUpstream(first, upstream)) single = false;
+      if (!anySampled && isSampled(upstream)) anySampled = true;
     }
+    const shared = first && single ? trace.getSpanContext(first) : undefined;
     const base = trace.deleteSpan(context.active());
-    const parent = first && single ? trace.setSpanContext(base, first) : base;
+    const parent = shared ? trace.setSpanContext(base, shared) : base;
     const span = this.tracer.startSpan(
       `process ${topic}`,
       {
@@ -208,7 +201,7 @@ export class MessageTracing {
     // that are not recorded would be per-message work for nothing.
     if (first && span.isRecording()) span.addLinks(this.linksOf(messages));
     const messageSpans =
-      first && !single ? this.startMessageSpans(stage, topic, messages, span) : undefined;
+      anySampled && !shared ? this.startMessageSpans(stage, topic, messages, span) : undefined;
     const finish = messageSpans
       ? () => {
           for (const s of messageSpans) s.end();
@@ -278,8 +271,7 @@ export class MessageTracing {
     for (const message of messages) {
       if (spans && spans.length >= this.options.maxMessageSpansPerBatch) break;
       const upstream = message.traceContext;
-      const sc = upstream && trace.getSpanContext(upstream);
-      if (!upstream || !sc || (sc.traceFlags & TraceFlags.SAMPLED) === 0) continue;
+      if (!upstream || !isSampled(upstream)) continue;
       if (this.options.maxMessageSpansPerBatch === 0) break;
       spans ??= [];
       spans.push(

@@ -224,7 +224,10 @@ it('/metrics of a real run passes promtool and matches the run; /readyz follows 
   });
   const m = samples(body);
   const processorsIn = sumOf(m, 'kafka_stages_stage_events_in_total', '.processor.');
-  expect(processorsIn).toBe(total); // events in == records sent
+  // Events in == records sent. At least once: a rebalance (a slow, loaded machine) may
+  // deliver some records twice, and the metrics must then say so.
+  if (sumOf(m, 'kafka_stages_source_rebalances_total') === 0) expect(processorsIn).toBe(total);
+  else expect(processorsIn).toBeGreaterThan(total);
   expect(sumOf(m, 'kafka_stages_sink_records_total', `topic="${output}"`)).toBe(total);
   expect(sumOf(m, 'kafka_stages_end_to_end_latency_seconds_count')).toBe(total);
   expect(sumOf(m, 'kafka_stages_trace_context_invalid_total')).toBe(2);

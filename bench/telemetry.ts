@@ -1,0 +1,275 @@
+/**
+ * Benchmark: what telemetry costs. The identity pipeline — a KafkaSource feeding a
+ * processor that passes messages through and acknowledges them (offsets committed as usual)
+ * — reads the same records from a real broker with:
+ *   off      noopTelemetry
+ *   metrics  createTelemetry, prom-client metrics only
+ *   tracing  metrics + spans, ParentBased(TraceIdRatioBased(0.01)), spans batched into an
+ *            exporter that drops them, and the AsyncLocalStorage context manager on
+ * Every record carries a `traceparent` of its own trace, sampled for 1 record in 100 (as if
+ * the upstream service sampled 1%): the tracing run parses every header, makes per-message
+ * spans for the sampled ones and a batch span per handler call (1% of them recorded).
+ *
+ * Runs alternate between the three modes (order rotated each round). Each run is measured
+ * from the first to the last message handled (group join excluded) twice: wall-clock
+ * throughput, and this process's CPU time (user + system) per record. The ratios in the
+ * JSON line (`metrics_ratio`, `metrics_tracing_ratio`) compare medians of CPU time per
+ * record (off / mode), because the machines this runs on are shared and wall-clock figures
+ * swing with whatever else runs; the wall-clock ratios are printed beside them
+ * (`*_wall_ratio`). The last line is one JSON object.
+ *
+ *   node dist/bench/telemetry.js [--records N] [--rounds N] [--partitions N]
+ *
+ * Brokers: KAFKA_BROKERS when set, else a local broker started for the run (make kafka-jars).
+ */
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { context } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import {
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  type ReadableSpan,
+  type SpanExporter,
+  TraceIdRatioBasedSampler,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
+import { Registry } from 'prom-client';
+import { getBrokers } from '../platform/kafka/brokers';
+import { clientOptionsSchema } from '../platform/kafka/client/client-options';
+import { createKafka } from '../platform/kafka/client/create-kafka';
+import { ensureTopics } from '../platform/kafka/ensure-topics';
+import { KafkaProducer } from '../platform/kafka/sink/kafka-producer';
+import { kafkaProducerOptionsSchema } from '../platform/kafka/sink/options';
+import { createLogger } from '../platform/log/logger';
+import { createPipeline } from '../platform/pipeline/index';
+import { createTelemetry } from '../platform/telemetry/create-telemetry';
+import { noopTelemetry, type Telemetry } from '../platform/telemetry/telemetry';
+
+type Mode = 'off' | 'metrics' | 'tracing';
+const MODES: Mode[] = ['off', 'metrics', 'tracing'];
+
+/** An exporter that accepts and drops spans: the cost of export is not what is measured. */
+class DroppingExporter implements SpanExporter {
+  exported = 0;
+  export(spans: ReadableSpan[], done: (result: { code: number }) => void): void {
+    this.exported += spans.length;
+    done({ code: 0 });
+  }
+  async shutdown(): Promise<void> {}
+}
+
+const log = createLogger({ level: 'warn', format: 'json' });
+
+function traceparent(i: number): string {
+  const traceId = randomBytes(16).toString('hex');
+  const spanId = randomBytes(8).toString('hex');
+  return `00-${traceId}-${spanId}-${i % 100 === 0 ? '01' : '00'}`;
+}
+
+async function fill(brokers: string[], topic: string, records: number, partitions: number) {
+  const kafka = createKafka(
+    clientOptionsSchema.parse({ brokers, clientId: 'bench-telemetry' }),
+    log,
+  );
+  await ensureTopics(kafka, [{ topic, partitions }]);
+  const producer = new KafkaProducer(
+    kafkaProducerOptionsSchema.parse({ kafka, name: 'bench-filler', acks: 1, idempotent: false }),
+    log,
+  );
+  await producer.start([topic]);
+  const value = 'x'.repeat(100);
+  const chunk = 5_000;
+  for (let i = 0; i < records; i += chunk) {
+    const batch = [];
+    for (let j = i; j < Math.min(records, i + chunk); j++) {
+      batch.push({
+        topic,
+        key: `k${j}`,
+        value,
+        headers: { traceparent: traceparent(j) },
+        partition: j % partitions,
+      });
+    }
+    await producer.send(batch);
+  }
+  await producer.stop();
+}
+
+interface Tracing {
+  provider: TracerProvider;
+  exporter: DroppingExporter;
+  manager: AsyncLocalStorageContextManager;
+  /** One registry for every run, as one process has: default metrics start once. */
+  registry: Registry;
+}
+
+interface Measure {
+  /** Records per wall-clock second. */
+  rate: number;
+  /** Microseconds of this process's CPU per record. */
+  cpuMicros: number;
+}
+
+function telemetryFor(mode: Mode, tracing: Tracing): Telemetry {
+  if (mode === 'off') return noopTelemetry;
+  return createTelemetry({
+    pipeline: 'bench',
+    registry: tracing.registry,
+    tracing: mode === 'tracing',
+    tracerProvider: tracing.provider,
+    consumerGroup: 'bench',
+  });
+}
+
+/** One run: a fresh group reads every record. */
+async function run(
+  mode: Mode,
+  brokers: string[],
+  topic: string,
+  records: number,
+  tracing: Tracing,
+): Promise<Measure> {
+  if (mode === 'tracing') context.setGlobalContextManager(tracing.manager.enable());
+  let handled = 0;
+  let first = 0n;
+  let last = 0n;
+  let cpuFirst = process.cpuUsage();
+  let cpu = { user: 0, system: 0 };
+  let finish!: () => void;
+  const finished = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  const pipeline = createPipeline(
+    {
+      name: 'bench',
+      source: {
+        client: { brokers, clientId: 'bench-telemetry' },
+        groupId: `bench-${mode}-${randomBytes(4).toString('hex')}`,
+        topics: [topic],
+        startFrom: 'earliest',
+      },
+      processors: {
+        concurrency: 1,
+        // Identity: the messages go on untouched; counting them is the only work.
+        handleBatch: (messages) => {
+          if (handled === 0) {
+            first = process.hrtime.bigint();
+            cpuFirst = process.cpuUsage();
+          }
+          handled += messages.length;
+          if (handled >= records && last === 0n) {
+            last = process.hrtime.bigint();
+            cpu = process.cpuUsage(cpuFirst);
+            finish();
+          }
+        },
+      },
+      telemetry: telemetryFor(mode, tracing),
+    },
+    { logger: log },
+  );
+  await pipeline.start();
+  await finished;
+  await pipeline.stop();
+  if (mode === 'tracing') {
+    await tracing.provider.forceFlush();
+    context.disable();
+  }
+  return {
+    rate: records / (Number(last - first) / 1e9),
+    cpuMicros: (cpu.user + cpu.system) / records,
+  };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const fmt = (rate: number) => `${Math.round(rate).toLocaleString('en-US')} records/s`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      records: { type: 'string' },
+      rounds: { type: 'string' },
+      partitions: { type: 'string' },
+    },
+  });
+  const records = Number(values.records ?? 200_000);
+  const rounds = Number(values.rounds ?? 5);
+  const partitions = Number(values.partitions ?? 4);
+  const brokers = await getBrokers();
+  try {
+    const topic = `bench-telemetry-${randomBytes(4).toString('hex')}`;
+    console.log(
+      `telemetry benchmark: identity pipeline over Kafka (${brokers.provider} broker ${brokers.brokers.join(',')}), ` +
+        `${records} records of 100 bytes in ${partitions} partitions, ${rounds} rounds, Node ${process.version}`,
+    );
+    await fill(brokers.brokers, topic, records, partitions);
+    const exporter = new DroppingExporter();
+    const tracing: Tracing = {
+      exporter,
+      provider: new TracerProvider({
+        sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0.01) }),
+        spanProcessors: [new BatchSpanProcessor({ exporter })],
+      }),
+      manager: new AsyncLocalStorageContextManager(),
+      registry: new Registry(),
+    };
+    // Warm-up, not counted: JIT, connections, page cache.
+    for (const mode of MODES) await run(mode, brokers.brokers, topic, records, tracing);
+    const measures: Record<Mode, Measure[]> = { off: [], metrics: [], tracing: [] };
+    for (let round = 0; round < rounds; round++) {
+      const order = MODES.map((_, i) => MODES[(i + round) % MODES.length]!);
+      const line: string[] = [];
+      for (const mode of order) {
+        const m = await run(mode, brokers.brokers, topic, records, tracing);
+        measures[mode].push(m);
+        line.push(`${mode} ${fmt(m.rate)} ${m.cpuMicros.toFixed(2)} µs CPU/record`);
+      }
+      console.log(`round ${round + 1}: ${line.join(', ')}`);
+    }
+    const rate = (mode: Mode) => median(measures[mode].map((m) => m.rate));
+    const cpu = (mode: Mode) => median(measures[mode].map((m) => m.cpuMicros));
+    const cpuRatio = (mode: Mode) => Number((cpu('off') / cpu(mode)).toFixed(3));
+    const wallRatio = (mode: Mode) => Number((rate(mode) / rate('off')).toFixed(3));
+    const exported = exporter.exported;
+    await tracing.provider.shutdown();
+    const row = (label: string, mode: Mode) =>
+      `${label.padEnd(24)} ${cpu(mode).toFixed(2)} µs CPU/record` +
+      (mode === 'off' ? '' : ` (ratio ${cpuRatio(mode).toFixed(3)})`) +
+      `, ${fmt(rate(mode))}` +
+      (mode === 'off' ? '' : ` (wall ratio ${wallRatio(mode).toFixed(3)})`);
+    console.log('medians:');
+    console.log(row('off (noopTelemetry)', 'off'));
+    console.log(row('metrics', 'metrics'));
+    console.log(row('metrics + tracing 1%', 'tracing'));
+    console.log(`spans exported (tracing runs, warm-up included): ${exported}`);
+    console.log(
+      JSON.stringify({
+        benchmark: 'telemetry',
+        source: 'kafka',
+        records,
+        partitions,
+        rounds,
+        ratio_basis: 'cpu_time_per_record',
+        off_cpu_us_per_record: Number(cpu('off').toFixed(3)),
+        metrics_cpu_us_per_record: Number(cpu('metrics').toFixed(3)),
+        metrics_tracing_cpu_us_per_record: Number(cpu('tracing').toFixed(3)),
+        metrics_ratio: cpuRatio('metrics'),
+        metrics_tracing_ratio: cpuRatio('tracing'),
+        off_records_per_s: Math.round(rate('off')),
+        metrics_records_per_s: Math.round(rate('metrics')),
+        metrics_tracing_records_per_s: Math.round(rate('tracing')),
+        metrics_wall_ratio: wallRatio('metrics'),
+        metrics_tracing_wall_ratio: wallRatio('tracing'),
+        spans_exported: exported,
+      }),
+    );
+  } finally {
+    await brokers.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
