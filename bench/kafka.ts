@@ -1,0 +1,238 @@
+// make bench-kafka: raw kafkajs `eachBatch` with a no-op handler against the platform's
+// identity pipeline (KafkaSource → processor that acknowledges), consuming the same
+// preloaded topic, alternating several times in one run. Prints msgs/s of each run, the
+// medians, their ratio, CPU seconds and peak RSS; the last line is JSON.
+//
+//   node dist/bench/kafka.js [--records N] [--rounds R] [--value-bytes B]
+//   (or BENCH_RECORDS, BENCH_ROUNDS; KAFKA_BROKERS to use running brokers, else a local one)
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { getBrokers } from '../platform/kafka/brokers';
+import { createLogger } from '../platform/log/logger';
+import type { Message } from '../platform/message/message';
+import { createPipeline } from '../platform/pipeline/pipeline';
+import { noopTelemetry } from '../platform/telemetry/telemetry';
+
+const PARTITIONS = 6;
+
+// kafkajs 2.2.4 sets timers with negative delays; Node 24 warns each time (#1751). The
+// warnings say nothing about this benchmark, so only they are dropped.
+const emitWarning = process.emitWarning.bind(process) as (
+  w: string | Error,
+  ...r: unknown[]
+) => void;
+process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  const type =
+    typeof warning === 'string'
+      ? typeof rest[0] === 'object' && rest[0] !== null
+        ? (rest[0] as { type?: unknown }).type
+        : rest[0]
+      : warning.name;
+  if (type !== 'TimeoutNegativeWarning') emitWarning(warning, ...rest);
+}) as typeof process.emitWarning;
+
+function flag(name: string, env: string, fallback: number): number {
+  const index = process.argv.indexOf(`--${name}`);
+  const raw = index >= 0 ? process.argv[index + 1] : process.env[env];
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(
+      `bench/kafka: --${name} (${env}) must be an integer >= 1; got ${JSON.stringify(raw)}`,
+    );
+  }
+  return value;
+}
+
+interface Run {
+  readonly kind: 'raw' | 'raw-no-commit' | 'pipeline';
+  readonly msgsPerS: number;
+  readonly cpuSeconds: number;
+  readonly peakRssMiB: number;
+  readonly joinMs: number;
+}
+
+/** Measures one consumption of the whole topic; `consume` resolves after `records` records. */
+async function measure(
+  kind: Run['kind'],
+  consume: (onRecords: (n: number) => void) => Promise<() => Promise<void>>,
+  records: number,
+): Promise<Run> {
+  const cpuBefore = process.cpuUsage();
+  let peakRss = process.memoryUsage.rss();
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  }, 20);
+  const started = performance.now();
+  let first = 0;
+  let last = 0;
+  let seen = 0;
+  let done!: () => void;
+  const finished = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  const stop = await consume((n) => {
+    const now = performance.now();
+    if (seen === 0) first = now;
+    seen += n;
+    if (seen >= records && last === 0) {
+      last = now;
+      done();
+    }
+  });
+  await finished;
+  await stop();
+  clearInterval(sampler);
+  const cpu = process.cpuUsage(cpuBefore);
+  // From the first record to the last: group join and shutdown are not consumption.
+  return {
+    kind,
+    msgsPerS: records / ((last - first) / 1000),
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    peakRssMiB: peakRss / 2 ** 20,
+    joinMs: first - started,
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+async function main(): Promise<void> {
+  const records = flag('records', 'BENCH_RECORDS', 500_000);
+  const rounds = flag('rounds', 'BENCH_ROUNDS', 3);
+  const valueBytes = flag('value-bytes', 'BENCH_VALUE_BYTES', 200);
+  const logger = createLogger({ level: 'warn', name: 'bench-kafka' });
+  const provided = await getBrokers();
+  const brokers = provided.brokers;
+  const kafka = new Kafka({ clientId: 'bench-kafka', brokers, logLevel: logLevel.NOTHING });
+  const topic = `bench-kafka-${Date.now().toString(36)}`;
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }],
+      waitForLeaders: true,
+    });
+
+    // Preload: keys spread the records over the partitions; values are `valueBytes` long.
+    const loadStarted = performance.now();
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    const payload = 'x'.repeat(valueBytes);
+    const CHUNK = 5_000;
+    for (let i = 0; i < records; i += CHUNK) {
+      const messages = [];
+      for (let j = i; j < Math.min(records, i + CHUNK); j++) {
+        messages.push({ key: `key-${j}`, value: payload });
+      }
+      await producer.send({ topic, acks: 1, messages });
+    }
+    await producer.disconnect();
+    const loadSeconds = (performance.now() - loadStarted) / 1000;
+    process.stdout.write(
+      `bench-kafka: ${records} records of ${valueBytes} B over ${PARTITIONS} partitions of ${topic} ` +
+        `(${provided.provider} broker ${brokers.join(',')}), preloaded in ${loadSeconds.toFixed(1)} s\n`,
+    );
+
+    // Raw kafkajs: eachBatch with a no-op handler; offsets resolved per batch and committed
+    // every second, as the pipeline's source commits (commitIntervalMs 1000).
+    // Also shown without commits, to see what kafkajs's commits inside its fetch loop cost.
+    const raw = (groupId: string, commit: boolean) => async (onRecords: (n: number) => void) => {
+      const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 500 });
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      await consumer.run({
+        autoCommit: commit,
+        autoCommitInterval: 1_000,
+        eachBatch: async ({ batch }) => {
+          onRecords(batch.messages.length);
+        },
+      });
+      return () => consumer.disconnect();
+    };
+
+    // The identity pipeline: KafkaSource → one processor without handler, which
+    // acknowledges; the count comes from the delivered-messages telemetry call.
+    const pipelineRun = (groupId: string) => async (onRecords: (n: number) => void) => {
+      const pipeline = createPipeline(
+        {
+          name: 'bench',
+          source: { client: { brokers, logLevel: 'nothing' }, groupId, topics: [topic] },
+          telemetry: {
+            ...noopTelemetry,
+            recordDelivered: (_topic: string, messages: readonly Message[]) =>
+              onRecords(messages.length),
+          },
+        },
+        { logger },
+      );
+      await pipeline.start();
+      return async () => {
+        await pipeline.stop();
+      };
+    };
+
+    const runs: Run[] = [];
+    for (let round = 1; round <= rounds; round++) {
+      // Alternate which goes first, so neither always runs on a warmer broker cache.
+      const order =
+        round % 2 === 1
+          ? (['raw', 'pipeline', 'raw-no-commit'] as const)
+          : (['pipeline', 'raw', 'raw-no-commit'] as const);
+      for (const kind of order) {
+        const groupId = `bench-${kind}-${round}-${Date.now().toString(36)}`;
+        const consume = kind === 'pipeline' ? pipelineRun(groupId) : raw(groupId, kind === 'raw');
+        const run = await measure(kind, consume, records);
+        runs.push(run);
+        process.stdout.write(
+          `round ${round} ${kind.padEnd(13)} ${Math.round(run.msgsPerS).toString().padStart(8)} msgs/s  ` +
+            `cpu ${run.cpuSeconds.toFixed(2)} s  peak rss ${run.peakRssMiB.toFixed(0)} MiB  join ${run.joinMs.toFixed(0)} ms\n`,
+        );
+      }
+    }
+    const of = (kind: Run['kind']) => runs.filter((r) => r.kind === kind);
+    const rawRate = median(of('raw').map((r) => r.msgsPerS));
+    const pipelineRate = median(of('pipeline').map((r) => r.msgsPerS));
+    const noCommitRate = median(of('raw-no-commit').map((r) => r.msgsPerS));
+    const rawCpu = median(of('raw').map((r) => r.cpuSeconds));
+    const pipelineCpu = median(of('pipeline').map((r) => r.cpuSeconds));
+    const peakRss = Math.max(...runs.map((r) => r.peakRssMiB));
+    const ratio = pipelineRate / rawRate;
+    process.stdout.write(
+      `median: raw kafkajs ${Math.round(rawRate)} msgs/s, pipeline ${Math.round(pipelineRate)} msgs/s, ` +
+        `ratio ${ratio.toFixed(3)} (goal >= 0.95); raw without commits ${Math.round(noCommitRate)} msgs/s; cpu per run raw ${rawCpu.toFixed(2)} s, ` +
+        `pipeline ${pipelineCpu.toFixed(2)} s; peak rss ${peakRss.toFixed(0)} MiB\n`,
+    );
+    process.stdout.write(
+      `${JSON.stringify({
+        records,
+        value_bytes: valueBytes,
+        partitions: PARTITIONS,
+        rounds,
+        raw_kafkajs_msgs_per_s: Math.round(rawRate),
+        pipeline_msgs_per_s: Math.round(pipelineRate),
+        raw_kafkajs_no_commit_msgs_per_s: Math.round(noCommitRate),
+        ratio: Number(ratio.toFixed(3)),
+        raw_cpu_seconds: Number(rawCpu.toFixed(2)),
+        pipeline_cpu_seconds: Number(pipelineCpu.toFixed(2)),
+        peak_rss_mib: Math.round(peakRss),
+      })}\n`,
+    );
+  } finally {
+    await admin.deleteTopics({ topics: [topic] }).catch(() => {});
+    await admin.disconnect();
+    await provided.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(
+      `bench-kafka: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);
