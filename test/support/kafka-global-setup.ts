@@ -2,8 +2,8 @@
 // KAFKA_BROKERS when set (checked to answer), testcontainers when KAFKA_PROVIDER says so, else
 // a fresh local JVM broker. Workers learn the address through KAFKA_BROKERS, which they
 // inherit from this process; the teardown (same process) stops what was started here.
-import './quiet-kafkajs';
 import { type Brokers, getBrokers } from '../../platform/kafka/brokers';
+import { quietKafkajsWarnings } from './quiet-kafkajs';
 
 declare global {
   // Shared with kafka-global-teardown.ts: jest runs both in the same context.
@@ -11,6 +11,7 @@ declare global {
 }
 
 export default async function globalSetup(): Promise<void> {
+  quietKafkajsWarnings();
   const started = Date.now();
   const brokers = await getBrokers();
   globalThis.__kafkaStagesBrokers = brokers;

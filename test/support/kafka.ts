@@ -2,7 +2,6 @@
 // project `kafka` starts one broker per run (kafka-global-setup.ts) and hands its address to
 // every worker through KAFKA_BROKERS. Each test makes its own topics and groups with
 // uniqueName(), so tests never see each other's records and need no cleanup to stay correct.
-import './quiet-kafkajs';
 import { randomBytes } from 'node:crypto';
 import {
   type Admin,

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { BrokerStartError, BrokerStartTimeoutError } from './errors';
 import { kafkaClasspath, resolveJava } from './java';
-import { logTail } from './log-tail';
+import { firstErrorLine, logTail } from './log-tail';
 import { type LocalBrokerOptions, resolveLocalBrokerOptions } from './options';
 import { assertPortFree, freePorts } from './ports';
 import { isAlive, terminate } from './processes';
@@ -70,9 +70,10 @@ function readPid(file: string): number {
 
 function withTail(message: string, logFile: string): string {
   const tail = logTail(logFile);
-  return tail === ''
-    ? `${message} (${logFile} is empty)`
-    : `${message}; last lines of ${logFile}:\n${tail}`;
+  if (tail === '') return `${message} (${logFile} is empty)`;
+  const first = firstErrorLine(logFile);
+  const cause = first === undefined ? '' : `; first error: ${first}`;
+  return `${message}${cause}; last lines of ${logFile}:\n${tail}`;
 }
 
 /**
