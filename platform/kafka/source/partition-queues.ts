@@ -147,18 +147,21 @@ export class PartitionQueues<T extends Sized> {
   }
 
   /**
-   * Appends `items[from..]` to `queue` and pauses it if that reaches a high mark. The
-   * items must be in offset order and newer than everything already in the queue.
+   * Appends `items` to `queue` and pauses it if that reaches a high mark. The items must be
+   * in offset order and newer than everything already in the queue. The queue takes
+   * ownership of the array (an empty queue adopts it without copying): do not change it.
    */
-  push(queue: PartitionQueue<T>, items: readonly T[], from = 0): void {
-    const target = queue.items;
+  push(queue: PartitionQueue<T>, items: T[]): void {
     let bytes = 0;
-    for (let i = from; i < items.length; i++) {
-      const item = items[i]!;
-      target.push(item);
-      bytes += item.size;
+    for (let i = 0; i < items.length; i++) bytes += items[i]!.size;
+    if (queue.events === 0) {
+      queue.items = items;
+      queue.head = 0;
+    } else {
+      const target = queue.items;
+      for (let i = 0; i < items.length; i++) target.push(items[i]!);
     }
-    const added = items.length - from;
+    const added = items.length;
     queue.events += added;
     queue.bytes += bytes;
     this.totalEvents += added;

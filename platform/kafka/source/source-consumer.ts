@@ -391,15 +391,23 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
   }
 
   private markDone(messages: readonly Message[]): void {
+    // Acknowledged batches come in runs of one partition: look the tracker up per run.
     let topic: string | undefined;
     let partitions: Map<number, PartitionState> | undefined;
+    let partition = -1;
+    let tracker: OffsetTracker | undefined;
     for (let i = 0; i < messages.length; i++) {
       const m = messages[i] as SourceMessage;
       if (m.topic !== topic) {
         topic = m.topic;
         partitions = this.states.get(topic);
+        partition = -1;
       }
-      partitions?.get(m.partition)?.tracker.ack(m.generation, m.offset);
+      if (m.partition !== partition) {
+        partition = m.partition;
+        tracker = partitions?.get(partition)?.tracker;
+      }
+      tracker?.ack(m.generation, m.offset);
     }
   }
 
