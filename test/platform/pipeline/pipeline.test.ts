@@ -3,7 +3,12 @@ import { type Message, markFailed } from '../../../platform/message/message';
 import { DEAD_LETTER_HEADERS } from '../../../platform/pipeline/dead-letter';
 import type { DeadLetterRecord, PipelineOptions } from '../../../platform/pipeline/options';
 import { createPipeline, type Pipeline } from '../../../platform/pipeline/pipeline';
-import { sendTestMessages, TestSource, testBatch } from '../../../platform/pipeline/testing';
+import {
+  acknowledgerOf,
+  sendTestMessages,
+  TestSource,
+  testBatch,
+} from '../../../platform/pipeline/testing';
 import { noopTelemetry, type Telemetry } from '../../../platform/telemetry/telemetry';
 
 const logger = createLogger({ level: 'silent' });
@@ -228,6 +233,40 @@ describe('Pipeline with a test source', () => {
     expect(delivered).toEqual([1, 2, 3]);
     expect(await pipeline.done()).toBe('normal');
     expect(pipeline.stats().every((s) => s.status === 'stopped')).toBe(true);
+  });
+
+  it('stop delivers everything taken in, also through partition dispatchers with slow sinks', async () => {
+    const delivered: unknown[] = [];
+    const pipeline = await start({
+      name: 'partitioned-drain',
+      processors: { concurrency: 2 },
+      batchers: {
+        a: {
+          batchSize: 5,
+          batchTimeoutMs: 60_000,
+          concurrency: 3,
+          batchKey: (m) => (m.data as number) % 4,
+          maxDemand: 1,
+        },
+        b: { batchSize: 5, batchTimeoutMs: 60_000 },
+      },
+      route: (m) => ((m.data as number) < 150 ? 'a' : 'b'),
+      sinks: {
+        a: async (ms) => {
+          await new Promise((r) => setTimeout(r, 5));
+          delivered.push(...dataOf(ms));
+        },
+        b: async (ms) => void delivered.push(...dataOf(ms)),
+      },
+    });
+    const messages = testBatch(Array.from({ length: 200 }, (_, i) => i));
+    (pipeline.source as TestSource).push(messages);
+    await new Promise((r) => setTimeout(r, 10));
+    const report = await pipeline.stop();
+    const { successful } = await acknowledgerOf(messages).settled;
+    expect(report.drained).toBe(true);
+    expect(successful).toHaveLength(200);
+    expect(delivered).toHaveLength(200);
   });
 
   it('stop gives up after drainTimeoutMs when a sink hangs', async () => {
