@@ -170,6 +170,14 @@ export class KafkaSource extends Producer<SourceMessage> {
     return this.emitForDemand();
   }
 
+  /** The demand of a consumer that left is gone: keep no more than the others still want. */
+  override handleCancel(): undefined {
+    let wanted = 0;
+    for (const consumer of this.stats().consumers) wanted += consumer.pendingDemand;
+    this.pendingDemand = Math.min(this.pendingDemand, wanted);
+    return undefined;
+  }
+
   /** Stopped some other way than shutdown(): still commit what finished and leave. */
   override async terminate(_reason: StopReason): Promise<void> {
     await this.core.stop();
