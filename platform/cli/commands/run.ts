@@ -33,7 +33,8 @@ Options:
   --series S            generator series (default 500)
   --partitions N        partitions of topics created here (default 3)
   --from WHERE          committed (default), earliest or latest: where partitions start
-  --progress-every D    progress line interval (default 5s)
+  --progress-every S    progress line interval, seconds (default 5)
+  --max-demand N        messages the transform stage takes per batch, at most (default 2000)
 
 Environment:
   KAFKA_BROKERS         an existing cluster (topics must exist unless --with-broker)
@@ -92,6 +93,7 @@ export const runCommand: Command = {
           partitions: { type: 'string' },
           from: { type: 'string' },
           'progress-every': { type: 'string' },
+          'max-demand': { type: 'string' },
         },
       }));
     } catch (error) {
@@ -153,6 +155,10 @@ export const runCommand: Command = {
         telemetry,
         log,
         startFrom: from,
+        maxDemand: Math.max(
+          2,
+          Math.floor(positive('max-demand', values['max-demand'] as string | undefined, 2000)),
+        ),
         ...(values['with-broker'] ? { createTopics: { partitions } } : {}),
       });
       cleanups.unshift(() => app.stop());

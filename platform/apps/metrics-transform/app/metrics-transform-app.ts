@@ -146,6 +146,26 @@ export async function startMetricsTransform(
       }),
   });
 
+  // Assigned partitions hold the watermark back (until idle) even before they deliver;
+  // revoked ones stop counting.
+  let assigned = new Set<string>();
+  source.events.on('assigned', (assignment) => {
+    const now = Date.now();
+    const next = new Set<string>();
+    for (const { topic, partitions } of assignment) {
+      for (const p of partitions) {
+        next.add(`${topic}\u0000${p}`);
+        transformer.assign(topic, p, now);
+      }
+    }
+    for (const key of assigned) {
+      if (next.has(key)) continue;
+      const [topic, p] = key.split('\u0000') as [string, string];
+      transformer.revoke(topic, Number(p));
+    }
+    assigned = next;
+  });
+
   source.start();
   stage.start();
   await source.whenStarted();
