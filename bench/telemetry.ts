@@ -109,6 +109,23 @@ interface Measure {
   rate: number;
   /** Microseconds of this process's CPU per record. */
   cpuMicros: number;
+  /** Mean events per processor handler call (from the metrics; 0 with telemetry off). */
+  meanBatch: number;
+}
+
+/** Sum and count of the processors' batch-size histogram so far. */
+async function batchTotals(registry: Registry): Promise<{ sum: number; count: number }> {
+  const metric = registry.getSingleMetric('kafka_stages_stage_batch_events');
+  if (!metric) return { sum: 0, count: 0 };
+  let sum = 0;
+  let count = 0;
+  for (const v of (await metric.get()).values) {
+    const name = (v as { metricName?: string }).metricName;
+    if (!String(v.labels.stage).includes('processor')) continue;
+    if (name?.endsWith('_sum')) sum += v.value;
+    if (name?.endsWith('_count')) count += v.value;
+  }
+  return { sum, count };
 }
 
 function telemetryFor(mode: Mode, tracing: Tracing): Telemetry {
@@ -131,6 +148,7 @@ async function run(
   tracing: Tracing,
 ): Promise<Measure> {
   if (mode === 'tracing') context.setGlobalContextManager(tracing.manager.enable());
+  const batchesBefore = await batchTotals(tracing.registry);
   let handled = 0;
   let first = 0n;
   let last = 0n;
@@ -172,6 +190,8 @@ async function run(
   await pipeline.start();
   await finished;
   await pipeline.stop();
+  const batchesAfter = await batchTotals(tracing.registry);
+  const batchCount = batchesAfter.count - batchesBefore.count;
   if (mode === 'tracing') {
     await tracing.provider.forceFlush();
     context.disable();
@@ -179,6 +199,7 @@ async function run(
   return {
     rate: records / (Number(last - first) / 1e9),
     cpuMicros: (cpu.user + cpu.system) / records,
+    meanBatch: batchCount > 0 ? (batchesAfter.sum - batchesBefore.sum) / batchCount : 0,
   };
 }
 
@@ -191,6 +212,7 @@ async function main(): Promise<void> {
       records: { type: 'string' },
       rounds: { type: 'string' },
       partitions: { type: 'string' },
+      only: { type: 'string' },
     },
   });
   const records = Number(values.records ?? 200_000);
@@ -214,9 +236,21 @@ async function main(): Promise<void> {
       manager: new AsyncLocalStorageContextManager(),
       registry: new Registry(),
     };
+    if (values.only) {
+      // For profiling one mode (node --cpu-prof dist/bench/telemetry.js --only tracing).
+      const mode = values.only as Mode;
+      for (let round = 0; round <= rounds; round++) {
+        const m = await run(mode, brokers.brokers, topic, records, tracing);
+        console.log(
+          `${mode}: ${fmt(m.rate)} ${m.cpuMicros.toFixed(2)} µs CPU/record, ${m.meanBatch.toFixed(1)} events per processor call`,
+        );
+      }
+      return;
+    }
     // Warm-up, not counted: JIT, connections, page cache.
     for (const mode of MODES) await run(mode, brokers.brokers, topic, records, tracing);
     const measures: Record<Mode, Measure[]> = { off: [], metrics: [], tracing: [] };
+    const batchSizes: number[] = [];
     for (let round = 0; round < rounds; round++) {
       const order = MODES.map((_, i) => MODES[(i + round) % MODES.length]!);
       const line: string[] = [];
@@ -224,6 +258,7 @@ async function main(): Promise<void> {
         const m = await run(mode, brokers.brokers, topic, records, tracing);
         measures[mode].push(m);
         line.push(`${mode} ${fmt(m.rate)} ${m.cpuMicros.toFixed(2)} µs CPU/record`);
+        if (m.meanBatch > 0) batchSizes.push(m.meanBatch);
       }
       console.log(`round ${round + 1}: ${line.join(', ')}`);
     }
@@ -243,6 +278,8 @@ async function main(): Promise<void> {
     console.log(row('metrics', 'metrics'));
     console.log(row('metrics + tracing 1%', 'tracing'));
     console.log(`spans exported (tracing runs, warm-up included): ${exported}`);
+    const meanBatch = batchSizes.length > 0 ? median(batchSizes) : 0;
+    console.log(`events per processor call (median of the runs' means): ${meanBatch.toFixed(1)}`);
     console.log(
       JSON.stringify({
         benchmark: 'telemetry',
@@ -262,6 +299,7 @@ async function main(): Promise<void> {
         metrics_wall_ratio: wallRatio('metrics'),
         metrics_tracing_wall_ratio: wallRatio('tracing'),
         spans_exported: exported,
+        mean_processor_batch: Number(meanBatch.toFixed(1)),
       }),
     );
   } finally {

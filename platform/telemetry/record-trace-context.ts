@@ -4,10 +4,32 @@ import { headerGetter, w3cPropagator } from './w3c-headers';
 
 // Canonical version-00 traceparent: `00-<32 hex>-<16 hex>-<2 hex>`, 55 characters.
 const LENGTH = 55;
-const DASHES = [2, 35, 52];
-const HEX_VALUE = new Int8Array(128).fill(-1);
+const TRACE_END = 35; // index of the dash after the trace id
+const SPAN_END = 52; // index of the dash after the span id
+const DASH = 45;
+const ZERO = 48;
+/** Value of a lower-case hex digit by character code, -1 for anything else. */
+const HEX_VALUE = new Int8Array(256).fill(-1);
 for (let c = 0; c < 16; c++) HEX_VALUE['0123456789abcdef'.charCodeAt(c)] = c;
-const ZERO = 48; // '0'
+
+/** [from, to) of `b`: 0 when not all lower-case hex, 1 when all `0`, 2 otherwise. */
+function hexRun(b: Buffer | string, from: number, to: number): 0 | 1 | 2 {
+  let nonZero = 0;
+  if (typeof b === 'string') {
+    for (let i = from; i < to; i++) {
+      const c = b.charCodeAt(i);
+      if (c > 255 || HEX_VALUE[c]! < 0) return 0;
+      nonZero |= c ^ ZERO;
+    }
+  } else {
+    for (let i = from; i < to; i++) {
+      const c = b[i]!;
+      if (HEX_VALUE[c]! < 0) return 0;
+      nonZero |= c ^ ZERO;
+    }
+  }
+  return nonZero === 0 ? 1 : 2;
+}
 
 function codeAt(value: Buffer | string, i: number): number {
   return typeof value === 'string' ? value.charCodeAt(i) : value[i]!;
@@ -20,22 +42,15 @@ function codeAt(value: Buffer | string, i: number): number {
  */
 export function isCanonicalTraceparent(value: Buffer | string): boolean {
   if (value.length !== LENGTH) return false;
-  if (codeAt(value, 0) !== ZERO || codeAt(value, 1) !== ZERO) return false;
-  let traceNonZero = false;
-  let spanNonZero = false;
-  for (let i = 3; i < LENGTH; i++) {
-    const c = codeAt(value, i);
-    if (i === DASHES[1] || i === DASHES[2]) {
-      if (c !== 45) return false; // '-'
-      continue;
-    }
-    if (c >= 128 || HEX_VALUE[c]! < 0) return false;
-    if (c !== ZERO) {
-      if (i < DASHES[1]!) traceNonZero = true;
-      else if (i < DASHES[2]!) spanNonZero = true;
-    }
+  if (codeAt(value, 0) !== ZERO || codeAt(value, 1) !== ZERO || codeAt(value, 2) !== DASH) {
+    return false;
   }
-  return codeAt(value, DASHES[0]!) === 45 && traceNonZero && spanNonZero;
+  if (codeAt(value, TRACE_END) !== DASH || codeAt(value, SPAN_END) !== DASH) return false;
+  return (
+    hexRun(value, 3, TRACE_END) === 2 &&
+    hexRun(value, TRACE_END + 1, SPAN_END) === 2 &&
+    hexRun(value, SPAN_END + 1, LENGTH) !== 0
+  );
 }
 
 /**
