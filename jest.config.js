@@ -23,7 +23,7 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.kafka.test.ts'],
       globalSetup: '<rootDir>/test/support/kafka-global-setup.ts',
       globalTeardown: '<rootDir>/test/support/kafka-global-teardown.ts',
-      testTimeout: 180_000,
+      setupFilesAfterEnv: ['<rootDir>/test/support/kafka-test-timeout.ts'],
     },
   ],
 };
