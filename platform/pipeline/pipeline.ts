@@ -66,6 +66,7 @@ export class Pipeline {
   private stopping: Promise<PipelineStopReport> | undefined;
   private unobserve: (() => void) | undefined;
   private failure: Error | undefined;
+  private stagesStarted = false;
   private readonly finished: Promise<StopReason>;
 
   constructor(options: PipelineOptions, deps: PipelineDependencies = {}) {
@@ -96,6 +97,7 @@ export class Pipeline {
     }
     this.state = 'starting';
     await Promise.all(this.topology.lifecycles.map((l) => l.start()));
+    this.stagesStarted = true;
     for (const stage of this.topology.stages) {
       void stage.done().then((reason) => this.onStageDone(stage, reason));
     }
@@ -144,13 +146,14 @@ export class Pipeline {
   private async doStop(): Promise<PipelineStopReport> {
     const started = Date.now();
     const deadline = started + this.options.drainTimeoutMs;
-    const wasIdle = this.state === 'idle';
     this.state = 'stopping';
     this.telemetry.setReady(false);
-    if (wasIdle) {
+    if (!this.stagesStarted) {
+      // Nothing ever flowed (never started, or a sink failed to start): just close.
       for (const stage of this.topology.stages) await stage.stop('shutdown');
+      await Promise.allSettled(this.topology.lifecycles.map((l) => l.stop()));
       this.state = 'stopped';
-      return { drained: true, unacknowledged: 0, seconds: 0 };
+      return { drained: true, unacknowledged: 0, seconds: (Date.now() - started) / 1000 };
     }
     for (const batcher of this.topology.batchers as BatcherStage[]) batcher.drain();
     const source = this.topology.source;

@@ -289,6 +289,15 @@ describe('Pipeline with a test source', () => {
     });
   });
 
+  it('stops a pipeline that never started at once', async () => {
+    const pipeline = createPipeline(
+      { name: 'unstarted', source: (o) => new TestSource(o) },
+      { logger, wait: noWait },
+    );
+    expect(await pipeline.stop()).toMatchObject({ drained: true, unacknowledged: 0 });
+    expect(pipeline.stats().map((s) => s.status)).toEqual(['stopped', 'stopped']);
+  });
+
   it('refuses to start twice', async () => {
     const pipeline = await start({ name: 'twice' });
     await expect(pipeline.start()).rejects.toThrow(
