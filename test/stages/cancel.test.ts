@@ -1,12 +1,18 @@
 import { type CancelMode, Consumer, type StopReason, type Subscription } from '../../stages';
-import { Collector, Counter, range, settle } from './helpers';
+import { Collector, Counter, eventually, range, settle } from './helpers';
 
 class Watcher extends Consumer<number> {
   readonly cancels: StopReason[] = [];
-  handleEvents(): void {}
+  handleEvents(): Promise<void> {
+    // slow, so the endless counter does not spin while the test waits
+    return new Promise((resolve) => setTimeout(resolve, 1));
+  }
   override handleCancel(reason: StopReason): undefined {
     this.cancels.push(reason);
     return undefined;
+  }
+  cancelled(): Promise<void> {
+    return eventually(() => this.cancels.length > 0);
   }
 }
 
@@ -15,7 +21,8 @@ async function outcome(mode: CancelMode, reason: StopReason): Promise<string> {
   const watcher = new Watcher({ subscribeTo: [{ producer, cancel: mode }] }).start();
   await settle();
   await producer.stop(reason);
-  await settle();
+  await watcher.cancelled();
+  await settle(1);
   expect(watcher.cancels).toEqual([reason]);
   const result = watcher.status;
   await watcher.stop();

@@ -237,7 +237,7 @@ describe('stage invariants over random pipelines', () => {
           expect(sinks.flatMap((s) => s.got).sort((a, b) => a - b)).toEqual(expected);
         }
       }),
-      { numRuns: 60 },
+      { numRuns: 50 },
     );
   }, 60_000);
 });

@@ -1,5 +1,5 @@
 import { type Consumer, RestartLimitError, Supervisor } from '../../stages';
-import { Collector, Counter, Mapper, settle } from './helpers';
+import { Collector, Counter, eventually, Mapper, settle } from './helpers';
 
 /** Fails on its first events, every time it is started. */
 function failing() {
@@ -9,22 +9,27 @@ function failing() {
 }
 
 describe('Supervisor', () => {
+  let sup: Supervisor | undefined;
+  afterEach(async () => {
+    await sup?.stop();
+    sup = undefined;
+  });
+
   it('one_for_one restarts the failed child; it resubscribes to the current producer', async () => {
     let starts = 0;
-    const sup = new Supervisor([
+    sup = new Supervisor([
       { id: 'counter', start: () => new Counter() },
       {
         id: 'sink',
         start: (s) => {
           starts++;
-          return new Collector<number>({ subscribeTo: [s.get<Counter>('counter')] });
+          return new Collector<number>({ subscribeTo: [s.get<Counter>('counter')] }, 1);
         },
       },
     ]).start();
     await settle();
     await sup.get<Consumer<number>>('sink').stop(new Error('crash'));
-    await settle();
-    expect(starts).toBe(2);
+    await eventually(() => starts === 2);
     expect(sup.restarts).toBe(1);
     expect(sup.get<Counter>('counter').stats().consumers).toHaveLength(1);
     await sup.stop();
@@ -32,12 +37,12 @@ describe('Supervisor', () => {
   });
 
   it('rest_for_one restarts the failed producer and the consumers after it', async () => {
-    const sup = new Supervisor(
+    sup = new Supervisor(
       [
         { id: 'counter', start: () => new Counter() },
         {
           id: 'sink',
-          start: (s) => new Collector<number>({ subscribeTo: [s.get<Counter>('counter')] }),
+          start: (s) => new Collector<number>({ subscribeTo: [s.get<Counter>('counter')] }, 1),
         },
       ],
       { strategy: 'rest_for_one' },
@@ -46,7 +51,9 @@ describe('Supervisor', () => {
     const firstCounter = sup.get<Counter>('counter');
     const firstSink = sup.get<Collector<number>>('sink');
     await firstCounter.stop(new Error('crash'));
-    await settle(10);
+    await eventually(
+      () => sup!.get('sink') !== firstSink && sup!.get<Collector<number>>('sink').events.length > 0,
+    );
     expect(sup.get('counter')).not.toBe(firstCounter);
     expect(sup.get('sink')).not.toBe(firstSink);
     const sink = sup.get<Collector<number>>('sink');
@@ -57,7 +64,7 @@ describe('Supervisor', () => {
   });
 
   it('gives up when the restart budget is spent', async () => {
-    const sup = new Supervisor(
+    sup = new Supervisor(
       [
         { id: 'counter', start: () => new Counter() },
         { id: 'bad', start: (s) => withSource(failing(), s.get<Counter>('counter')) },
@@ -78,11 +85,11 @@ describe('Supervisor', () => {
   });
 
   it('transient children that end normally are not restarted; the supervisor then ends', async () => {
-    const sup = new Supervisor([
+    sup = new Supervisor([
       { id: 'counter', start: () => new Counter(100), restart: 'transient' },
       {
         id: 'sink',
-        start: (s) => new Collector<number>({ subscribeTo: [s.get<Counter>('counter')] }),
+        start: (s) => new Collector<number>({ subscribeTo: [s.get<Counter>('counter')] }, 1),
         restart: 'transient',
       },
     ]).start();
