@@ -104,17 +104,26 @@ async function streamsRun(events: number, steps: ((n: number) => number | undefi
 
 const streamEvens = (n: number) => (n % 2 === 0 ? n : undefined);
 
-async function measure(events: number, runs: number, body: () => Promise<number>) {
-  const rates: number[] = [];
-  let check = 0;
-  for (let i = 0; i < runs; i++) {
-    const started = process.hrtime.bigint();
-    check = await body();
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    rates.push(events / seconds);
+/**
+ * Runs every scenario once per round, round after round (so JIT warm-up and machine noise
+ * fall on all of them alike), after one unmeasured warm-up round; returns the median rate
+ * and the last checksum of each.
+ */
+async function measure(events: number, runs: number, scenarios: (() => Promise<number>)[]) {
+  const rates = scenarios.map(() => [] as number[]);
+  const checks = scenarios.map(() => 0);
+  for (let round = -1; round < runs; round++) {
+    for (const [i, body] of scenarios.entries()) {
+      const started = process.hrtime.bigint();
+      checks[i] = await body();
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      if (round >= 0) rates[i]!.push(events / seconds);
+    }
   }
-  rates.sort((a, b) => a - b);
-  return { rate: rates[Math.floor(rates.length / 2)]!, check };
+  return rates.map((list, i) => {
+    list.sort((a, b) => a - b);
+    return { rate: list[Math.floor(list.length / 2)]!, check: checks[i]! };
+  });
 }
 
 const fmt = (rate: number) => `${(rate / 1e6).toFixed(2)} M events/s`;
@@ -127,21 +136,18 @@ async function main(): Promise<void> {
   const runs = Number(values.runs ?? 5);
   const expectEvens = (events / 2) * (events / 2 - 1); // sum of the even numbers below `events`
   console.log(
-    `stages benchmark: ${events} events per run, median of ${runs} runs, Node ${process.version}`,
+    `stages benchmark: ${events} events per run, median of ${runs} interleaved runs after one warm-up round, Node ${process.version}`,
   );
 
-  // Warm both up so neither pays for JIT compilation in its first measured run.
-  await stagesRun(200_000, [evens], 1);
-  await streamsRun(200_000, [streamEvens]);
-
-  const seed = await measure(events, runs, () => stagesRun(events, [evens], 1));
-  const streams = await measure(events, runs, () => streamsRun(events, [streamEvens]));
-  const two = await measure(events, runs, () => stagesRun(events, [evens], 2));
   const chainFns = [plusOne, double, evens];
-  const chain = await measure(events, runs, () => stagesRun(events, chainFns, 1));
-  const streamChain = await measure(events, runs, () =>
-    streamsRun(events, [(n) => n + 1, (n) => n * 2, streamEvens]),
-  );
+  const [seed, streams, two, chain, streamChain] = await measure(events, runs, [
+    () => stagesRun(events, [evens], 1),
+    () => streamsRun(events, [streamEvens]),
+    () => stagesRun(events, [evens], 2),
+    () => stagesRun(events, chainFns, 1),
+    () => streamsRun(events, [(n) => n + 1, (n) => n * 2, streamEvens]),
+  ]);
+  if (!seed || !streams || !two || !chain || !streamChain) throw new Error('missing result');
   for (const [name, result, want] of [
     ['seed', seed, expectEvens],
     ['streams', streams, expectEvens],
