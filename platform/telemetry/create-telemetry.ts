@@ -254,8 +254,8 @@ export function createTelemetry(options: TelemetryOptions): PipelineTelemetry {
           ...(snap?.kind ? { kind: snap.kind } : {}),
           pendingDemand: snap?.pendingDemand ?? 0,
           bufferedEvents: snap?.bufferedEvents ?? 0,
-          eventsIn: totals?.eventsIn ?? 0,
-          eventsOut: totals?.eventsOut ?? 0,
+          eventsIn: snap?.eventsIn ?? totals?.eventsIn ?? 0,
+          eventsOut: snap?.eventsOut ?? totals?.eventsOut ?? 0,
           failures: totals?.failures ?? 0,
         };
       });

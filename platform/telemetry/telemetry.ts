@@ -25,6 +25,12 @@ export interface StageSnapshot {
   readonly kind?: string;
   /** Optional, for `/topology`: names of the stages this one subscribes to (its producers). */
   readonly subscribedTo?: readonly string[];
+  /**
+   * Optional, for `/topology`: totals from the stage itself (`stage.stats()`); without
+   * them `/topology` shows the totals reported through `recordBatch`.
+   */
+  readonly eventsIn?: number;
+  readonly eventsOut?: number;
 }
 
 /** Counts of one handler call (one batch) of a stage. */

@@ -171,7 +171,14 @@ describe('createTelemetry metrics', () => {
     const t = createTelemetry({ pipeline: 'p', defaultMetrics: false });
     t.observe({
       stages: () => [
-        { stage: 'source', pendingDemand: 10, bufferedEvents: 3, kind: 'producer' },
+        {
+          stage: 'source',
+          pendingDemand: 10,
+          bufferedEvents: 3,
+          kind: 'producer',
+          eventsIn: 0,
+          eventsOut: 9,
+        },
         { stage: 'proc', pendingDemand: 5, bufferedEvents: 0, subscribedTo: ['source'] },
       ],
       partitions: () => [partition({ paused: true })],
@@ -180,7 +187,12 @@ describe('createTelemetry metrics', () => {
     const topo = t.topology();
     expect(topo.pipeline).toBe('p');
     expect(topo.stages).toEqual([
-      expect.objectContaining({ stage: 'source', kind: 'producer', pendingDemand: 10 }),
+      expect.objectContaining({
+        stage: 'source',
+        kind: 'producer',
+        pendingDemand: 10,
+        eventsOut: 9,
+      }),
       expect.objectContaining({ stage: 'proc', eventsIn: 4, eventsOut: 3, failures: 1 }),
     ]);
     expect(topo.subscriptions).toEqual([{ from: 'source', to: 'proc' }]);
