@@ -6,9 +6,9 @@
  * `markFailed`). These classes are for misuse and for the pipeline itself failing.
  */
 export type PipelineErrorCode =
-  | 'ERR_PIPELINE_OPTIONS'
-  | 'ERR_PIPELINE_STATE'
-  | 'ERR_PIPELINE_DEAD_LETTER';
+  | 'PIPELINE_OPTIONS_INVALID'
+  | 'PIPELINE_STATE'
+  | 'PIPELINE_DEAD_LETTER_FAILED';
 
 /** Base class: `instanceof PipelineError` catches every error of this module. */
 export abstract class PipelineError extends Error {
@@ -18,7 +18,7 @@ export abstract class PipelineError extends Error {
 /** Options were rejected at construction. `path` is the first bad option's key path. */
 export class PipelineOptionsError extends PipelineError {
   override readonly name = 'PipelineOptionsError';
-  readonly code = 'ERR_PIPELINE_OPTIONS';
+  readonly code = 'PIPELINE_OPTIONS_INVALID';
   constructor(
     message: string,
     /** Dotted key path of the first problem, e.g. `batchers.default.batchSize`. */
@@ -31,7 +31,7 @@ export class PipelineOptionsError extends PipelineError {
 /** An operation that the pipeline's current state does not allow (start twice, push after stop). */
 export class PipelineStateError extends PipelineError {
   override readonly name = 'PipelineStateError';
-  readonly code = 'ERR_PIPELINE_STATE';
+  readonly code = 'PIPELINE_STATE';
 }
 
 /**
@@ -40,5 +40,5 @@ export class PipelineStateError extends PipelineError {
  */
 export class PipelineDeadLetterError extends PipelineError {
   override readonly name = 'PipelineDeadLetterError';
-  readonly code = 'ERR_PIPELINE_DEAD_LETTER';
+  readonly code = 'PIPELINE_DEAD_LETTER_FAILED';
 }

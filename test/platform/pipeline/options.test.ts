@@ -48,7 +48,7 @@ describe('validatePipelineOptions', () => {
       batchers: { default: { batchSize: 0 } },
       sinks: { default: sink },
     });
-    expect(error.code).toBe('ERR_PIPELINE_OPTIONS');
+    expect(error.code).toBe('PIPELINE_OPTIONS_INVALID');
     expect(error.path).toBe('batchers.default.batchSize');
     expect(error.message).toBe(
       "Pipeline 'orders': option batchers.default.batchSize is 0; allowed: a number >= 1",
