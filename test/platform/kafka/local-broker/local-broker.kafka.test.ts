@@ -71,19 +71,27 @@ describe('local broker (real JVM)', () => {
     await broker.stop(); // idempotent
   });
 
-  // The parent runs the compiled launcher (dist/, built by `make test` and `make build`),
-  // because a SIGKILLed jest worker would take the test with it.
-  const dist = path.join(projectRoot(), 'dist', 'platform', 'kafka', 'local-broker', 'index.js');
+  // The parent is a separate Node process (a SIGKILLed jest worker would take the test with
+  // it) that runs the launcher's current sources: .ts files are transpiled as they load.
+  const source = path.join(projectRoot(), 'platform', 'kafka', 'local-broker', 'index.ts');
 
   async function parentWithBroker(): Promise<{
     child: ReturnType<typeof spawn>;
     broker: { pid: number; watchdogPid: number; home: string };
   }> {
-    if (!existsSync(dist)) throw new Error(`${dist} is missing: run \`make build\` first`);
-    const script = `require(${JSON.stringify(dist)}).startLocalBroker().then(
-      (b) => { console.log(JSON.stringify({ pid: b.pid, watchdogPid: b.watchdogPid, home: b.home })); setInterval(() => {}, 1000); },
-      (e) => { console.error(e.message); process.exit(1); });`;
-    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const script = `const fs = require('node:fs');
+      const ts = require('typescript');
+      require.extensions['.ts'] = (module, file) => module._compile(ts.transpileModule(
+        fs.readFileSync(file, 'utf8'),
+        { fileName: file, compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2023, esModuleInterop: true } },
+      ).outputText, file);
+      require(${JSON.stringify(source)}).startLocalBroker().then(
+        (b) => { console.log(JSON.stringify({ pid: b.pid, watchdogPid: b.watchdogPid, home: b.home })); setInterval(() => {}, 1000); },
+        (e) => { console.error(e.message); process.exit(1); });`;
+    const child = spawn(process.execPath, ['-e', script], {
+      cwd: projectRoot(),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const line = await new Promise<string>((resolve, reject) => {
       createInterface({ input: child.stdout! }).once('line', resolve);
       child.once('exit', (code) =>
