@@ -5,6 +5,7 @@ import { acknowledge } from './acknowledge';
 import type { DeadLetterer } from './dead-letter';
 import { type HandleSettings, handleMessages } from './handle-messages';
 import { isThenable } from './is-thenable';
+import { asError } from './retry';
 
 const OK: MessageStatus = Object.freeze({ kind: 'ok' });
 
@@ -51,24 +52,12 @@ function finish(
   settings: ProcessorStepSettings,
   started: number,
 ): Message[] | Promise<Message[]> {
-  const { route, batchers, setRoute } = settings;
+  const { route } = settings;
   let ok = messages;
   let failed: Message[] | undefined;
   for (let i = 0; i < messages.length; i++) {
     const message = messages[i]!;
-    if (message.status.kind === 'pending' && route) {
-      const batcher = route(message);
-      if (batchers?.has(batcher)) setRoute?.(message, batcher);
-      else {
-        markFailed(
-          message,
-          'route',
-          new Error(
-            `route returned ${JSON.stringify(batcher)}; batchers: ${[...(batchers ?? [])].join(', ')}`,
-          ),
-        );
-      }
-    }
+    if (message.status.kind === 'pending' && route) routeOne(message, route, settings);
     if (message.status.kind !== 'pending') {
       // Copy lazily: the common case (nothing failed) passes the array on as it is.
       if (!failed) {
@@ -91,6 +80,32 @@ function finish(
   });
   if (!failed) return ok;
   return settings.deadLetterer.deadLetter(failed).then(() => ok);
+}
+
+/** Picks the message's batcher; an unknown name or a throwing route fails the message. */
+function routeOne(
+  message: Message,
+  route: (message: Message) => string,
+  settings: ProcessorStepSettings,
+): void {
+  const known = settings.batchers;
+  let batcher: string;
+  try {
+    batcher = route(message);
+  } catch (error) {
+    markFailed(message, 'route', asError(error));
+    return;
+  }
+  if (known?.has(batcher)) {
+    settings.setRoute?.(message, batcher);
+    return;
+  }
+  const names = [...(known ?? [])].join(', ');
+  markFailed(
+    message,
+    'route',
+    new Error(`route returned ${JSON.stringify(batcher)}; batchers: ${names}`),
+  );
 }
 
 function countReasons(messages: readonly Message[]): Record<string, number> {

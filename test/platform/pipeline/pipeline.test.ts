@@ -142,6 +142,24 @@ describe('Pipeline with a test source', () => {
     });
     const { failed } = await sendTestMessages(pipeline, [1]);
     expect(failed[0]?.status).toMatchObject({ kind: 'failed', reason: 'route' });
+    expect((failed[0]!.status as { error: Error }).error.message).toBe(
+      'route returned "c"; batchers: a, b',
+    );
+  });
+
+  it('fails a message whose route throws, with reason route, and keeps running', async () => {
+    const pipeline = await start({
+      name: 'route-throws',
+      batchers: { a: {}, b: {} },
+      route: (m) => {
+        if (m.data === 1) throw new Error('no route for 1');
+        return 'a';
+      },
+      sinks: { a: async () => {}, b: async () => {} },
+    });
+    const { successful, failed } = await sendTestMessages(pipeline, [1, 2]);
+    expect(dataOf(successful)).toEqual([2]);
+    expect(failed[0]?.status).toMatchObject({ kind: 'failed', reason: 'route' });
   });
 
   it('keeps per-key order with partitioned processors, batch keys and several sink stages', async () => {
