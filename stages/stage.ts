@@ -211,6 +211,17 @@ export abstract class Stage<In, Out> implements Runnable, Source<Out> {
     return this.donePromise;
   }
 
+  /**
+   * Stops the stage now, without waiting for the handler in progress or the mailbox (OTP's
+   * brutal kill): for a stage stuck in a handler that never settles. `terminate` still runs.
+   */
+  kill(reason: StopReason = 'shutdown'): Promise<StopReason> {
+    if (this._status === 'idle') this._status = 'running';
+    this.busy = false;
+    this.exit(reason);
+    return this.donePromise;
+  }
+
   /** Resolves with the reason once the stage has stopped (never rejects). */
   done(): Promise<StopReason> {
     return this.donePromise;

@@ -8,6 +8,7 @@ export interface SupervisedStage {
   readonly name: string;
   start(): unknown;
   stop(reason?: StopReason): Promise<StopReason>;
+  kill(reason?: StopReason): Promise<StopReason>;
   done(): Promise<StopReason>;
   stats(): StageStats;
   /** @internal */
@@ -45,6 +46,11 @@ export interface SupervisorOptions {
   maxRestarts?: number;
   /** … within this many milliseconds; one more and the supervisor gives up. Default 5000. */
   withinMs?: number;
+  /**
+   * How long a child may take to stop (finish its handler and mailbox) before it is
+   * killed, so a stuck handler never hangs a shutdown or a restart. Default 5000.
+   */
+  shutdownMs?: number;
 }
 
 interface Child {
@@ -73,6 +79,7 @@ export class Supervisor {
   readonly strategy: 'one_for_one' | 'rest_for_one';
   readonly maxRestarts: number;
   readonly withinMs: number;
+  readonly shutdownMs: number;
   /** Restarts so far, in total. */
   restarts = 0;
   private readonly children: Child[];
@@ -85,7 +92,13 @@ export class Supervisor {
 
   constructor(children: readonly ChildSpec[], options: SupervisorOptions = {}) {
     const first = 'supervisor';
-    const raw = checkObject(first, '', options, ['name', 'strategy', 'maxRestarts', 'withinMs']);
+    const raw = checkObject(first, '', options, [
+      'name',
+      'strategy',
+      'maxRestarts',
+      'withinMs',
+      'shutdownMs',
+    ]);
     this.name = text(first, 'name', raw.name, '') || `Supervisor#${++supervisors}`;
     const component = `supervisor '${this.name}'`;
     this.strategy = oneOf(
@@ -97,6 +110,7 @@ export class Supervisor {
     );
     this.maxRestarts = integer(component, 'maxRestarts', raw.maxRestarts, 3, 0);
     this.withinMs = integer(component, 'withinMs', raw.withinMs, 5000, 1);
+    this.shutdownMs = integer(component, 'shutdownMs', raw.shutdownMs, 5000, 0);
     if (!Array.isArray(children) || children.length === 0) {
       throw new InvalidOptionError(
         component,
@@ -262,7 +276,14 @@ export class Supervisor {
       const instance = child.instance;
       if (!instance) continue;
       child.expected = true;
-      await instance.stop(reason);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        instance.stop(reason),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, this.shutdownMs);
+        }).then(() => instance.kill(reason)),
+      ]);
+      clearTimeout(timer);
       if (child.instance === instance && this.state !== 'restarting') child.instance = undefined;
     }
   }

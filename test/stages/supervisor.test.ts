@@ -1,4 +1,4 @@
-import { type Consumer, RestartLimitError, Supervisor } from '../../stages';
+import { Consumer, RestartLimitError, Supervisor } from '../../stages';
 import { Collector, Counter, eventually, Mapper, settle } from './helpers';
 
 /** Fails on its first events, every time it is started. */
@@ -102,3 +102,24 @@ function withSource(stage: Mapper<number, number>, source: Counter): Mapper<numb
   stage.subscribe(source);
   return stage;
 }
+
+describe('Supervisor shutdown', () => {
+  it('kills a child stuck in a handler after shutdownMs, so stopping never hangs', async () => {
+    class Stuck extends Consumer<number> {
+      handleEvents(): Promise<void> {
+        return new Promise(() => {}); // never settles
+      }
+    }
+    const sup = new Supervisor(
+      [
+        { id: 'counter', start: () => new Counter() },
+        { id: 'stuck', start: (s) => new Stuck({ subscribeTo: [s.get<Counter>('counter')] }) },
+      ],
+      { shutdownMs: 20 },
+    ).start();
+    await eventually(() => sup.get<Stuck>('stuck').stats().eventsIn > 0);
+    const stuck = sup.get<Stuck>('stuck');
+    expect(await sup.stop()).toBe('shutdown');
+    expect(stuck.status).toBe('stopped');
+  });
+});
