@@ -1,5 +1,45 @@
-// The public surface of the pipeline: building, running and stopping pipelines, and testing
-// them without a broker. Hand-curated: internals (stages, accumulator, retries) stay inside.
+/**
+ * # pipeline: Broadway's topology on the stages core
+ *
+ * A pipeline reads messages from a source, handles them in processors, groups them into
+ * batches and hands the batches to sinks. Every hop is a stage, so demand flows back from
+ * the sinks to the Kafka partitions: a slow sink pauses partitions instead of filling memory.
+ *
+ * ```
+ * source ─▶ processor ×N ─▶ batcher (per name) ─▶ sink stage ×M ─▶ sink (KafkaSink or a function)
+ *              decode, handle     size / bytes / timeout     deliver, then acknowledge
+ * ```
+ *
+ * ## How to
+ *
+ * ```ts
+ * const pipeline = createPipeline({
+ *   name: 'orders',
+ *   source: { client: { brokers: ['localhost:9092'] }, groupId: 'orders', topics: ['orders'] },
+ *   decode: (value) => JSON.parse(String(value)),          // a throw: dead letter, reason decode
+ *   processors: { concurrency: 2, handleMessage: (m) => { m.data = price(m.data); } },
+ *   batchers: { default: { batchSize: 500, batchTimeoutMs: 200 } },
+ *   sinks: { default: { topic: 'orders-priced' } },        // KafkaSink options, or a function
+ *   retry: { attempts: 3, initialMs: 100, maxMs: 5_000 },   // for handlers and sinks that throw
+ *   deadLetter: { topic: 'orders-dlq' },                    // origin and error in the headers
+ * });
+ * await pipeline.start();
+ * exitOnSignals([pipeline]);                                 // SIGTERM: drain, commit, exit 0
+ * ```
+ *
+ * ## Guidelines
+ * - A failure is a status on the message: `markFailed(message, reason)` for a permanent one
+ *   (dead-lettered without retries); a handler or sink that throws is retried with backoff,
+ *   then dead-lettered with reason `handler` or `sink`. Nothing a message does stops a stage.
+ * - A message is acknowledged (and its offset becomes committable) only after the sink
+ *   confirmed it, or after its dead-letter record was confirmed: delivery is at least once.
+ * - Order: `processors.partitionBy` and `batchKey` keep the order of messages with one key;
+ *   without them, processors and sink stages share the work in any order.
+ * - Test pipelines without a broker: `source: (o) => new TestSource(o)`, then
+ *   `sendTestMessages(pipeline, data)` resolves with the successful and failed messages.
+ * - Options are validated once, by `pipelineOptionsSchema`; an error names the option path,
+ *   the value and what is allowed (`PipelineOptionsError`).
+ */
 
 // Building and running
 export { DEAD_LETTER_HEADERS } from './dead-letter';
