@@ -1,0 +1,25 @@
+import { KafkaTopicNotFoundError } from '../../../platform/kafka/errors';
+import { createPipeline } from '../../../platform/pipeline/pipeline';
+import { uniqueName } from '../../support/kafka';
+import { client, quietLogger } from './pipeline-kafka';
+
+describe('pipeline: a topic that does not exist', () => {
+  it('fails start with the source error naming the topic, and stops cleanly', async () => {
+    const missing = uniqueName('missing-topic');
+    const pipeline = createPipeline(
+      {
+        name: 'unknown-topic',
+        source: { client: client(), groupId: uniqueName('g'), topics: [missing] },
+        batchers: { default: {} },
+        sinks: { default: async () => {} },
+      },
+      { logger: quietLogger },
+    );
+    const error = await pipeline.start().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KafkaTopicNotFoundError);
+    expect((error as Error).message).toContain(missing);
+    const report = await pipeline.stop();
+    expect(report.drained).toBe(true);
+    expect(await pipeline.done()).toBeInstanceOf(Error);
+  }, 60_000);
+});
