@@ -65,6 +65,7 @@
  * subclasses, with stable `code`s.
  */
 
+export type { StageStatus } from './actor';
 export type { BufferKeep } from './buffer';
 // Stages
 export { Consumer, type ConsumerOptions } from './consumer';
@@ -93,9 +94,10 @@ export {
 } from './errors';
 // Interop
 export { fromIterable } from './from-iterable';
+export type { Emitted, MaybePromise } from './maybe-promise';
 export { Producer, type ProducerOptions } from './producer';
 export { ProducerConsumer, type ProducerConsumerOptions } from './producer-consumer';
-export { type Emitted, type MaybePromise, Stage, type StageStatus } from './stage';
+export { Stage } from './stage';
 export type { DemandMode, DiscardReporter, StageKind } from './stage-options';
 // Introspection
 export type { StageStats, SubscriptionStats } from './stats';

@@ -37,7 +37,7 @@ async function* read<T>(sink: IterableSink<T>): AsyncIterableIterator<T> {
 
 class IterableSink<T> extends Consumer<T> {
   private batch: T[] | undefined;
-  private release: (() => void) | undefined;
+  private releaseBatch: (() => void) | undefined;
   private wake: (() => void) | undefined;
   private reason: StopReason | undefined;
   private closing = false;
@@ -56,15 +56,15 @@ class IterableSink<T> extends Consumer<T> {
     if (this.closing) return undefined;
     return new Promise<void>((resolve) => {
       this.batch = events;
-      this.release = resolve;
+      this.releaseBatch = resolve;
       this.wake?.();
     });
   }
 
   /** The next batch, or `undefined` at the end; throws the reason the stage failed with. */
   async next(): Promise<T[] | undefined> {
-    this.release?.();
-    this.release = undefined;
+    this.releaseBatch?.();
+    this.releaseBatch = undefined;
     while (this.batch === undefined && this.reason === undefined) {
       await new Promise<void>((resolve) => {
         this.wake = resolve;
@@ -80,8 +80,8 @@ class IterableSink<T> extends Consumer<T> {
 
   async close(): Promise<void> {
     this.closing = true;
-    this.release?.();
-    this.release = undefined;
+    this.releaseBatch?.();
+    this.releaseBatch = undefined;
     await this.stop('normal');
   }
 }

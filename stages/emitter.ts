@@ -1,0 +1,253 @@
+import { Actor } from './actor';
+import { EventBuffer } from './buffer';
+import type { DispatchContext, Dispatcher, DispatchKey } from './dispatchers/dispatcher';
+import { describeValue, HandlerError, SubscriptionError } from './errors';
+import { chain, type Emitted, type MaybePromise } from './maybe-promise';
+import { Queue } from './queue';
+import type { DemandMode, DiscardReporter, StageConfig } from './stage-options';
+import type { StopReason, Subscription, SubscriptionMode } from './subscription';
+
+/** An info message waiting behind buffered events. */
+export interface Marker {
+  /** Buffer position after which the info is due. */
+  readonly at: number;
+  readonly message: unknown;
+}
+
+const consumerOf = <T>(sub: Subscription<T>) => sub.consumer as unknown as Emitter<T, unknown>;
+
+let warnedAt = 0;
+const warnDiscard: DiscardReporter = (count, stage) => {
+  // A full buffer discards on every batch; one warning a second is enough to be seen.
+  const now = Date.now();
+  if (now - warnedAt < 1000) return;
+  warnedAt = now;
+  process.emitWarning(`stage '${stage}' discarded ${count} events: its buffer was full`, {
+    code: 'KAFKA_STAGES_DISCARD',
+  });
+};
+
+/**
+ * The producer side of a stage: subscriptions of consumers, demand from them, the
+ * dispatcher, the bounded buffer with its info markers, and `handleDemand`. The consumer
+ * side ({@link Stage}) builds on it; a Consumer simply never has consumers.
+ */
+export abstract class Emitter<In, Out> extends Actor {
+  /**
+   * A subscription was made: `kind` is `'producer'` on the consumer side (return
+   * `'manual'` to ask with `ask` yourself) and `'consumer'` on the producer side.
+   */
+  handleSubscribe?(
+    kind: 'producer' | 'consumer',
+    subscription: Subscription,
+    // biome-ignore lint/suspicious/noConfusingVoidType: a handler written as returning void must fit
+  ): MaybePromise<SubscriptionMode | undefined | void>;
+  /** A subscription ended (cancelled by either side, or the other stage stopped). */
+  handleCancel?(reason: StopReason, subscription: Subscription): MaybePromise<Emitted<Out>>;
+  /** A message from `sendInfo`; producers deliver it after the events buffered before it. */
+  handleInfo?(message: unknown): MaybePromise<Emitted<Out>>;
+
+  protected readonly downstream = new Set<Subscription<Out>>();
+  protected readonly dispatcher: Dispatcher<Out> | undefined;
+  protected readonly outBuffer: EventBuffer<Out>;
+  protected readonly markers = new Queue<Marker>();
+  /** Producer-consumer: downstream demand not yet met. */
+  protected pcDemand = 0;
+  protected accumulated = 0;
+  protected eventsOut = 0;
+  protected discarded = 0;
+  private demandMode: DemandMode;
+  private readonly context: DispatchContext<Out>;
+  private readonly onDiscard: DiscardReporter;
+
+  protected constructor(config: StageConfig<In, Out>) {
+    super(config.kind, config.name);
+    this.dispatcher = config.dispatcher;
+    this.outBuffer = new EventBuffer<Out>(config.bufferSize, config.bufferKeep);
+    this.demandMode = config.demand;
+    this.onDiscard = config.onDiscard ?? warnDiscard;
+    this.context = {
+      send: (key: DispatchKey, events: Out[]) => {
+        const sub = key as Subscription<Out>;
+        this.eventsOut += events.length;
+        const consumer = consumerOf(sub);
+        consumer.post(() => consumer.receiveEvents(sub, events));
+      },
+      ask: (key: DispatchKey, n: number) => {
+        const sub = key as Subscription<Out>;
+        this.post(() => this.onAsk(sub, n));
+      },
+    };
+  }
+
+  /** Consumer side: events from a producer arrive. */
+  protected abstract receiveEvents(sub: Subscription<In>, events: In[]): Promise<void> | undefined;
+  /** Consumer side: a producer cancelled or stopped. */
+  protected abstract upstreamCancelled(
+    sub: Subscription<In>,
+    reason: StopReason,
+  ): Promise<void> | undefined;
+  /** Producer-consumer: processes queued input while downstream has demand. */
+  protected abstract drainInbound(): Promise<void> | undefined;
+
+  /** Producer side: calls `handleDemand`. Implemented by Producer. */
+  protected invokeDemand(_demand: number): MaybePromise<Emitted<Out>> {
+    return undefined;
+  }
+
+  /** Producer: switches the demand mode; `'forward'` hands over the accumulated demand. */
+  protected setDemandMode(mode: DemandMode): void {
+    this.post(() => {
+      this.demandMode = mode;
+      if (mode !== 'forward' || this.accumulated === 0 || this.finishing) return undefined;
+      const demand = this.accumulated;
+      this.accumulated = 0;
+      return this.callDemand(demand);
+    });
+  }
+
+  protected override releaseSubscriptions(reason: StopReason): void {
+    for (const sub of this.downstream) {
+      const consumer = consumerOf(sub);
+      consumer.post(() => consumer.upstreamCancelled(sub, reason));
+    }
+    this.downstream.clear();
+  }
+
+  /** Producer side: the subscription arrives; the dispatcher may still refuse it. */
+  protected acceptSubscription(sub: Subscription<Out>): Promise<void> | undefined {
+    if (!this.downstream.has(sub)) return undefined;
+    const problem = this.dispatcher!.check(sub.options);
+    if (problem) {
+      this.downstream.delete(sub);
+      const error = new SubscriptionError(sub.consumer.name, this.name, problem);
+      const consumer = consumerOf(sub);
+      consumer.post(() => consumer.upstreamCancelled(sub, error));
+      return undefined;
+    }
+    sub.accepted = true;
+    const demand = this.dispatcher!.subscribe(sub, sub.options);
+    this.runningHandler = 'handleSubscribe';
+    const answer = this.handleSubscribe
+      ? this.handleSubscribe('consumer', sub as Subscription)
+      : undefined;
+    return chain(answer, () => (demand > 0 ? this.supply(demand) : undefined));
+  }
+
+  /** Producer side: a consumer cancelled, or stopped (`reply` false). */
+  protected downstreamCancelled(sub: Subscription<Out>, reason: StopReason, reply: boolean) {
+    if (!this.downstream.delete(sub)) return undefined;
+    let demand = 0;
+    if (sub.accepted) {
+      sub.accepted = false;
+      demand = this.dispatcher!.cancel(sub);
+    }
+    if (reply) {
+      const consumer = consumerOf(sub);
+      consumer.post(() => consumer.upstreamCancelled(sub, reason));
+    }
+    this.runningHandler = 'handleCancel';
+    const events = this.handleCancel ? this.handleCancel(reason, sub as Subscription) : undefined;
+    return chain(events, (out) => {
+      this.emitEvents(out);
+      return demand > 0 || this.outBuffer.size > 0 ? this.supply(demand) : undefined;
+    });
+  }
+
+  protected onAsk(sub: Subscription<Out>, n: number): Promise<void> | undefined {
+    if (!sub.accepted || !this.downstream.has(sub)) return undefined;
+    return this.supply(this.dispatcher!.ask(n, sub, this.context));
+  }
+
+  /** Meets `demand`: from the buffer first, then `handleDemand` or the queued input. */
+  protected supply(demand: number): Promise<void> | undefined {
+    return chain(this.takeFromBuffer(demand), (left) => {
+      if (this.exiting) return undefined;
+      if (this.kind === 'producer') {
+        if (left <= 0 || this.finishing) return undefined;
+        if (this.demandMode === 'accumulate') {
+          this.accumulated += left;
+          return undefined;
+        }
+        return this.callDemand(left);
+      }
+      this.pcDemand += left;
+      return this.drainInbound();
+    });
+  }
+
+  protected callDemand(demand: number): Promise<void> | undefined {
+    this.runningHandler = 'handleDemand';
+    return chain(this.invokeDemand(demand), (events) => this.emitEvents(events));
+  }
+
+  /**
+   * Offers buffered events to the dispatcher (it decides how many it takes, so this also
+   * runs when `demand` is 0), delivering due info messages in order. Resolves to the part
+   * of `demand` the buffer did not meet.
+   */
+  protected takeFromBuffer(demand: number): number | Promise<number> {
+    const buffer = this.outBuffer;
+    for (;;) {
+      const marker = this.markers.peek();
+      if (marker !== undefined && marker.at <= buffer.removed) {
+        this.markers.shift();
+        const pending = this.deliverInfo(marker.message);
+        if (pending !== undefined) return pending.then(() => this.takeFromBuffer(demand));
+        continue;
+      }
+      if (buffer.size === 0 || this.exiting) return demand;
+      const upTo = marker === undefined ? buffer.size : marker.at - buffer.removed;
+      // Peek no more than the demand (or a chunk) so small asks never copy a big buffer.
+      const want = Math.min(upTo, Math.max(demand, 1024));
+      const rest = this.dispatcher!.dispatch(buffer.peek(want), this.context);
+      const taken = want - rest.length;
+      buffer.drop(taken);
+      demand = Math.max(0, demand - taken);
+      if (taken < want) return demand;
+    }
+  }
+
+  protected flushMarkers(): Promise<void> | undefined {
+    const left = this.takeFromBuffer(0);
+    return typeof left === 'number' ? undefined : left.then(() => undefined);
+  }
+
+  protected deliverInfo(message: unknown): Promise<void> | undefined {
+    if (!this.handleInfo) return undefined;
+    this.runningHandler = 'handleInfo';
+    return chain(this.handleInfo(message), (events) => this.emitEvents(events));
+  }
+
+  /** Hands events a handler returned to the dispatcher; what it cannot place is buffered. */
+  protected emitEvents(events: Emitted<Out>): undefined {
+    if (events === undefined || events === null) return undefined;
+    if (!Array.isArray(events)) {
+      throw new HandlerError(
+        this.name,
+        this.runningHandler,
+        new TypeError(`returned ${describeValue(events)}; expected an array of events or nothing`),
+      );
+    }
+    const length = events.length;
+    if (length === 0 || this.dispatcher === undefined) return undefined;
+    const all = events as Out[];
+    const rest =
+      this.outBuffer.size === 0 && this.markers.length === 0
+        ? this.dispatcher.dispatch(all, this.context)
+        : all;
+    if (this.kind === 'producer_consumer') {
+      this.pcDemand = Math.max(0, this.pcDemand - (length - rest.length));
+    }
+    if (rest.length === 0) return undefined;
+    const discarded = this.outBuffer.push(rest);
+    if (discarded > 0) {
+      this.discarded += discarded;
+      this.onDiscard(discarded, this.name);
+      const marker = this.markers.peek();
+      if (marker !== undefined && marker.at <= this.outBuffer.removed)
+        this.post(() => this.flushMarkers());
+    }
+    return undefined;
+  }
+}
