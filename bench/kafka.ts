@@ -101,7 +101,7 @@ function median(values: number[]): number {
 
 async function main(): Promise<void> {
   const records = flag('records', 'BENCH_RECORDS', 500_000);
-  const rounds = flag('rounds', 'BENCH_ROUNDS', 3);
+  const rounds = flag('rounds', 'BENCH_ROUNDS', 5);
   const valueBytes = flag('value-bytes', 'BENCH_VALUE_BYTES', 200);
   const logger = createLogger({ level: 'warn', name: 'bench-kafka' });
   const provided = await getBrokers();
