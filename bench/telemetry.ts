@@ -20,6 +20,11 @@
  *
  *   node dist/bench/telemetry.js [--records N] [--rounds N] [--partitions N]
  *
+ * Then the same comparison in process, without a broker: a producer stage replays records
+ * (same headers, messages built as the Kafka source builds them, trace context extracted at
+ * ingestion) into the same pipeline. With no broker or kafkajs sharing the CPU, it shows
+ * telemetry's own cost against a much cheaper baseline (`inprocess_*` keys).
+ *
  * Brokers: KAFKA_BROKERS when set, else a local broker started for the run (make kafka-jars).
  */
 import { randomBytes } from 'node:crypto';
@@ -42,9 +47,11 @@ import { ensureTopics } from '../platform/kafka/ensure-topics';
 import { KafkaProducer } from '../platform/kafka/sink/kafka-producer';
 import { kafkaProducerOptionsSchema } from '../platform/kafka/sink/options';
 import { createLogger } from '../platform/log/logger';
+import type { Acknowledger, Message, MessageHeaders } from '../platform/message/message';
 import { createPipeline } from '../platform/pipeline/index';
 import { createTelemetry } from '../platform/telemetry/create-telemetry';
 import { noopTelemetry, type Telemetry } from '../platform/telemetry/telemetry';
+import { Producer } from '../stages/index';
 
 type Mode = 'off' | 'metrics' | 'tracing';
 const MODES: Mode[] = ['off', 'metrics', 'tracing'];
@@ -203,8 +210,149 @@ async function run(
   };
 }
 
+/** Replays records as the Kafka source would hand them over: messages with headers, trace context extracted. */
+class RecordReplay extends Producer<Message> {
+  private emitted = 0;
+  private readonly acknowledger: Acknowledger = { ack() {} };
+
+  constructor(
+    private readonly total: number,
+    private readonly headers: readonly MessageHeaders[],
+    private readonly telemetry: Telemetry,
+    name: string,
+  ) {
+    super({ name });
+  }
+
+  handleDemand(demand: number): Message[] {
+    const count = Math.min(demand, this.total - this.emitted);
+    const out = new Array<Message>(count);
+    const value = Buffer.alloc(100, 120);
+    const now = Date.now();
+    for (let i = 0; i < count; i++) {
+      const offset = this.emitted++;
+      const headers = this.headers[offset % this.headers.length]!;
+      out[i] = {
+        data: value,
+        key: null,
+        topic: 'replay',
+        partition: offset % 4,
+        offset,
+        headers,
+        timestamp: now,
+        size: 100,
+        traceContext:
+          headers.traceparent === undefined ? undefined : this.telemetry.extractContext(headers),
+        status: { kind: 'pending' },
+        attempts: 0,
+        acknowledger: this.acknowledger,
+      };
+    }
+    if (this.emitted >= this.total) this.finish();
+    return out;
+  }
+}
+
+async function runInProcess(
+  mode: Mode,
+  records: number,
+  headers: readonly MessageHeaders[],
+  tracing: Tracing,
+): Promise<Measure> {
+  if (mode === 'tracing') context.setGlobalContextManager(tracing.manager.enable());
+  const telemetry = telemetryFor(mode, tracing);
+  let handled = 0;
+  let first = 0n;
+  let last = 0n;
+  let cpuFirst = process.cpuUsage();
+  let cpu = { user: 0, system: 0 };
+  const pipeline = createPipeline(
+    {
+      name: 'bench',
+      source: ({ name }) => new RecordReplay(records, headers, telemetry, name),
+      processors: {
+        concurrency: 1,
+        handleBatch: (messages) => {
+          if (handled === 0) {
+            first = process.hrtime.bigint();
+            cpuFirst = process.cpuUsage();
+          }
+          handled += messages.length;
+          if (handled >= records && last === 0n) {
+            last = process.hrtime.bigint();
+            cpu = process.cpuUsage(cpuFirst);
+          }
+        },
+      },
+      telemetry,
+    },
+    { logger: log },
+  );
+  await pipeline.start();
+  await pipeline.done();
+  await pipeline.stop();
+  if (mode === 'tracing') {
+    await tracing.provider.forceFlush();
+    context.disable();
+  }
+  return {
+    rate: records / (Number(last - first) / 1e9),
+    cpuMicros: (cpu.user + cpu.system) / records,
+    meanBatch: 0,
+  };
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (rate: number) => `${Math.round(rate).toLocaleString('en-US')} records/s`;
+
+/**
+ * Runs every mode once to warm up, then `rounds` rounds alternating the modes (order rotated
+ * each round); prints each round and the medians.
+ */
+async function compare(label: string, rounds: number, runOne: (mode: Mode) => Promise<Measure>) {
+  for (const mode of MODES) await runOne(mode); // warm-up: JIT, connections, page cache
+  const measures: Record<Mode, Measure[]> = { off: [], metrics: [], tracing: [] };
+  const batchSizes: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const order = MODES.map((_, i) => MODES[(i + round) % MODES.length]!);
+    const line: string[] = [];
+    for (const mode of order) {
+      const m = await runOne(mode);
+      measures[mode].push(m);
+      line.push(`${mode} ${fmt(m.rate)} ${m.cpuMicros.toFixed(2)} µs CPU/record`);
+      if (m.meanBatch > 0) batchSizes.push(m.meanBatch);
+    }
+    console.log(`${label} round ${round + 1}: ${line.join(', ')}`);
+  }
+  const rate = (mode: Mode) => median(measures[mode].map((m) => m.rate));
+  const cpu = (mode: Mode) => median(measures[mode].map((m) => m.cpuMicros));
+  const cpuRatio = (mode: Mode) => Number((cpu('off') / cpu(mode)).toFixed(3));
+  const wallRatio = (mode: Mode) => Number((rate(mode) / rate('off')).toFixed(3));
+  const row = (name: string, mode: Mode) =>
+    `  ${name.padEnd(22)} ${cpu(mode).toFixed(3)} µs CPU/record` +
+    (mode === 'off' ? '' : ` (ratio ${cpuRatio(mode).toFixed(3)})`) +
+    `, ${fmt(rate(mode))}` +
+    (mode === 'off' ? '' : ` (wall ratio ${wallRatio(mode).toFixed(3)})`);
+  console.log(`${label} medians:`);
+  console.log(row('off (noopTelemetry)', 'off'));
+  console.log(row('metrics', 'metrics'));
+  console.log(row('metrics + tracing 1%', 'tracing'));
+  return {
+    batchSizes,
+    figures: (prefix: string) => ({
+      [`${prefix}off_cpu_us_per_record`]: Number(cpu('off').toFixed(3)),
+      [`${prefix}metrics_cpu_us_per_record`]: Number(cpu('metrics').toFixed(3)),
+      [`${prefix}metrics_tracing_cpu_us_per_record`]: Number(cpu('tracing').toFixed(3)),
+      [`${prefix}metrics_ratio`]: cpuRatio('metrics'),
+      [`${prefix}metrics_tracing_ratio`]: cpuRatio('tracing'),
+      [`${prefix}off_records_per_s`]: Math.round(rate('off')),
+      [`${prefix}metrics_records_per_s`]: Math.round(rate('metrics')),
+      [`${prefix}metrics_tracing_records_per_s`]: Math.round(rate('tracing')),
+      [`${prefix}metrics_wall_ratio`]: wallRatio('metrics'),
+      [`${prefix}metrics_tracing_wall_ratio`]: wallRatio('tracing'),
+    }),
+  };
+}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -213,11 +361,33 @@ async function main(): Promise<void> {
       rounds: { type: 'string' },
       partitions: { type: 'string' },
       only: { type: 'string' },
+      inprocess: { type: 'boolean' },
     },
   });
   const records = Number(values.records ?? 200_000);
   const rounds = Number(values.rounds ?? 5);
   const partitions = Number(values.partitions ?? 4);
+  const exporter = new DroppingExporter();
+  const tracing: Tracing = {
+    exporter,
+    provider: new TracerProvider({
+      sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0.01) }),
+      spanProcessors: [new BatchSpanProcessor({ exporter })],
+    }),
+    manager: new AsyncLocalStorageContextManager(),
+    registry: new Registry(),
+  };
+  const pool: MessageHeaders[] = Array.from({ length: 10_000 }, (_, i) => ({
+    traceparent: Buffer.from(traceparent(i)),
+  }));
+  if (values.only && values.inprocess) {
+    // For profiling one mode in process: node --cpu-prof … --only tracing --inprocess
+    for (let round = 0; round <= rounds; round++) {
+      const m = await runInProcess(values.only as Mode, records * 2, pool, tracing);
+      console.log(`${values.only}: ${fmt(m.rate)} ${m.cpuMicros.toFixed(3)} µs CPU/record`);
+    }
+    return;
+  }
   const brokers = await getBrokers();
   try {
     const topic = `bench-telemetry-${randomBytes(4).toString('hex')}`;
@@ -226,18 +396,8 @@ async function main(): Promise<void> {
         `${records} records of 100 bytes in ${partitions} partitions, ${rounds} rounds, Node ${process.version}`,
     );
     await fill(brokers.brokers, topic, records, partitions);
-    const exporter = new DroppingExporter();
-    const tracing: Tracing = {
-      exporter,
-      provider: new TracerProvider({
-        sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0.01) }),
-        spanProcessors: [new BatchSpanProcessor({ exporter })],
-      }),
-      manager: new AsyncLocalStorageContextManager(),
-      registry: new Registry(),
-    };
     if (values.only) {
-      // For profiling one mode (node --cpu-prof dist/bench/telemetry.js --only tracing).
+      // For profiling one mode over Kafka: node --cpu-prof … --only tracing
       const mode = values.only as Mode;
       for (let round = 0; round <= rounds; round++) {
         const m = await run(mode, brokers.brokers, topic, records, tracing);
@@ -247,39 +407,21 @@ async function main(): Promise<void> {
       }
       return;
     }
-    // Warm-up, not counted: JIT, connections, page cache.
-    for (const mode of MODES) await run(mode, brokers.brokers, topic, records, tracing);
-    const measures: Record<Mode, Measure[]> = { off: [], metrics: [], tracing: [] };
-    const batchSizes: number[] = [];
-    for (let round = 0; round < rounds; round++) {
-      const order = MODES.map((_, i) => MODES[(i + round) % MODES.length]!);
-      const line: string[] = [];
-      for (const mode of order) {
-        const m = await run(mode, brokers.brokers, topic, records, tracing);
-        measures[mode].push(m);
-        line.push(`${mode} ${fmt(m.rate)} ${m.cpuMicros.toFixed(2)} µs CPU/record`);
-        if (m.meanBatch > 0) batchSizes.push(m.meanBatch);
-      }
-      console.log(`round ${round + 1}: ${line.join(', ')}`);
-    }
-    const rate = (mode: Mode) => median(measures[mode].map((m) => m.rate));
-    const cpu = (mode: Mode) => median(measures[mode].map((m) => m.cpuMicros));
-    const cpuRatio = (mode: Mode) => Number((cpu('off') / cpu(mode)).toFixed(3));
-    const wallRatio = (mode: Mode) => Number((rate(mode) / rate('off')).toFixed(3));
+    const kafka = await compare('kafka', rounds, (mode) =>
+      run(mode, brokers.brokers, topic, records, tracing),
+    );
+    const inProcessRecords = records * 2;
+    console.log(`in process: ${inProcessRecords} records replayed by a producer stage, no broker`);
+    const local = await compare('in-process', rounds, (mode) =>
+      runInProcess(mode, inProcessRecords, pool, tracing),
+    );
     const exported = exporter.exported;
     await tracing.provider.shutdown();
-    const row = (label: string, mode: Mode) =>
-      `${label.padEnd(24)} ${cpu(mode).toFixed(2)} µs CPU/record` +
-      (mode === 'off' ? '' : ` (ratio ${cpuRatio(mode).toFixed(3)})`) +
-      `, ${fmt(rate(mode))}` +
-      (mode === 'off' ? '' : ` (wall ratio ${wallRatio(mode).toFixed(3)})`);
-    console.log('medians:');
-    console.log(row('off (noopTelemetry)', 'off'));
-    console.log(row('metrics', 'metrics'));
-    console.log(row('metrics + tracing 1%', 'tracing'));
-    console.log(`spans exported (tracing runs, warm-up included): ${exported}`);
-    const meanBatch = batchSizes.length > 0 ? median(batchSizes) : 0;
-    console.log(`events per processor call (median of the runs' means): ${meanBatch.toFixed(1)}`);
+    console.log(`spans exported (all tracing runs, warm-ups included): ${exported}`);
+    const meanBatch = kafka.batchSizes.length > 0 ? median(kafka.batchSizes) : 0;
+    console.log(
+      `events per processor call over Kafka (median of the runs' means): ${meanBatch.toFixed(1)}`,
+    );
     console.log(
       JSON.stringify({
         benchmark: 'telemetry',
@@ -288,16 +430,8 @@ async function main(): Promise<void> {
         partitions,
         rounds,
         ratio_basis: 'cpu_time_per_record',
-        off_cpu_us_per_record: Number(cpu('off').toFixed(3)),
-        metrics_cpu_us_per_record: Number(cpu('metrics').toFixed(3)),
-        metrics_tracing_cpu_us_per_record: Number(cpu('tracing').toFixed(3)),
-        metrics_ratio: cpuRatio('metrics'),
-        metrics_tracing_ratio: cpuRatio('tracing'),
-        off_records_per_s: Math.round(rate('off')),
-        metrics_records_per_s: Math.round(rate('metrics')),
-        metrics_tracing_records_per_s: Math.round(rate('tracing')),
-        metrics_wall_ratio: wallRatio('metrics'),
-        metrics_tracing_wall_ratio: wallRatio('tracing'),
+        ...kafka.figures(''),
+        ...local.figures('inprocess_'),
         spans_exported: exported,
         mean_processor_batch: Number(meanBatch.toFixed(1)),
       }),

@@ -13,7 +13,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import type { Message, MessageHeaders } from '../message/message';
-import { isCanonicalTraceparent, RecordTraceContext } from './record-trace-context';
+import { canonicalTraceparentFlags, RecordTraceContext } from './record-trace-context';
 import {
   ATTR_KAFKA_STAGES_PIPELINE,
   ATTR_KAFKA_STAGES_STAGE,
@@ -151,9 +151,8 @@ export class MessageTracing {
     const raw = headers[TRACEPARENT];
     if (raw === undefined) return undefined;
     // The usual case, checked without parsing; the context parses itself when read.
-    if (!Array.isArray(raw) && isCanonicalTraceparent(raw)) {
-      return new RecordTraceContext(raw, headers);
-    }
+    const flags = Array.isArray(raw) ? -1 : canonicalTraceparentFlags(raw);
+    if (flags >= 0) return new RecordTraceContext(raw as Buffer | string, headers, flags);
     const extracted = w3cPropagator.extract(ROOT_CONTEXT, headers, headerGetter);
     const spanContext = trace.getSpanContext(extracted);
     if (!spanContext || !isSpanContextValid(spanContext)) {
@@ -171,7 +170,7 @@ export class MessageTracing {
     // One pass, parsing nothing: is there one shared upstream context, any sampled one?
     let first: Context | undefined;
     let single = true;
-    let anySampled = false;
+    let sampled: Message[] | undefined;
     let partition: number | undefined = messages[0]?.partition;
     for (const message of messages) {
       if (message.partition !== partition) partition = undefined;
@@ -179,7 +178,7 @@ export class MessageTracing {
       if (!upstream) continue;
       if (!first) first = upstream;
       else if (single && !sameUpstream(first, upstream)) single = false;
-      if (!anySampled && isSampled(upstream)) anySampled = true;
+      if (isSampled(upstream)) (sampled ??= []).push(message);
     }
     const shared = first && single ? trace.getSpanContext(first) : undefined;
     const base = withoutSpan(context.active());
@@ -198,7 +197,7 @@ export class MessageTracing {
     // that are not recorded would be per-message work for nothing.
     if (first && span.isRecording()) span.addLinks(this.linksOf(messages));
     const messageSpans =
-      anySampled && !shared ? this.startMessageSpans(stage, topic, messages, span) : undefined;
+      sampled && !shared ? this.startMessageSpans(stage, topic, sampled, span) : undefined;
     const finish = messageSpans
       ? () => {
           for (const s of messageSpans) s.end();
@@ -255,29 +254,37 @@ export class MessageTracing {
     return links;
   }
 
+  /** Per-message spans for `sampled` (messages whose upstream context is sampled). */
   private startMessageSpans(
     stage: string,
     topic: string,
-    messages: readonly Message[],
+    sampled: readonly Message[],
     batch: Span,
   ): Span[] | undefined {
-    let spans: Span[] | undefined;
-    const batchLink: Link = { context: batch.spanContext() };
-    for (const message of messages) {
-      if (spans && spans.length >= this.options.maxMessageSpansPerBatch) break;
-      const upstream = message.traceContext;
-      if (!upstream || !isSampled(upstream)) continue;
-      if (this.options.maxMessageSpansPerBatch === 0) break;
-      spans ??= [];
-      const span = this.start(`process ${topic}`, SpanKind.CONSUMER, upstream, () => ({
-        [ATTR_MESSAGING_DESTINATION_NAME]: topic,
-        [ATTR_MESSAGING_DESTINATION_PARTITION_ID]: String(message.partition),
-        [ATTR_MESSAGING_KAFKA_OFFSET]: message.offset,
-        [ATTR_MESSAGING_OPERATION_TYPE]: MessagingOperationType.process,
-        [ATTR_MESSAGING_OPERATION_NAME]: 'process',
-        [ATTR_KAFKA_STAGES_STAGE]: stage,
-      }));
-      span.addLink(batchLink);
+    const limit = Math.min(sampled.length, this.options.maxMessageSpansPerBatch);
+    if (limit === 0) return undefined;
+    const links: Link[] = [{ context: batch.spanContext() }];
+    const spans: Span[] = [];
+    for (let i = 0; i < limit; i++) {
+      const message = sampled[i]!;
+      // Recorded (the parent is sampled): attributes and link given at creation.
+      const span = this.tracer.startSpan(
+        `process ${topic}`,
+        {
+          kind: SpanKind.CONSUMER,
+          attributes: {
+            ...this.baseAttributes,
+            [ATTR_MESSAGING_DESTINATION_NAME]: topic,
+            [ATTR_MESSAGING_DESTINATION_PARTITION_ID]: String(message.partition),
+            [ATTR_MESSAGING_KAFKA_OFFSET]: message.offset,
+            [ATTR_MESSAGING_OPERATION_TYPE]: MessagingOperationType.process,
+            [ATTR_MESSAGING_OPERATION_NAME]: 'process',
+            [ATTR_KAFKA_STAGES_STAGE]: stage,
+          },
+          links,
+        },
+        message.traceContext!,
+      );
       spans.push(span);
     }
     return spans;

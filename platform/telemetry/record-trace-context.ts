@@ -14,19 +14,26 @@ for (let c = 0; c < 16; c++) HEX_VALUE['0123456789abcdef'.charCodeAt(c)] = c;
 
 /** [from, to) of `b`: 0 when not all lower-case hex, 1 when all `0`, 2 otherwise. */
 function hexRun(b: Buffer | string, from: number, to: number): 0 | 1 | 2 {
+  return typeof b === 'string' ? hexRunString(b, from, to) : hexRunBytes(b, from, to);
+}
+
+// Two monomorphic loops: this check runs for every consumed record.
+function hexRunBytes(b: Buffer, from: number, to: number): 0 | 1 | 2 {
   let nonZero = 0;
-  if (typeof b === 'string') {
-    for (let i = from; i < to; i++) {
-      const c = b.charCodeAt(i);
-      if (c > 255 || HEX_VALUE[c]! < 0) return 0;
-      nonZero |= c ^ ZERO;
-    }
-  } else {
-    for (let i = from; i < to; i++) {
-      const c = b[i]!;
-      if (HEX_VALUE[c]! < 0) return 0;
-      nonZero |= c ^ ZERO;
-    }
+  for (let i = from; i < to; i++) {
+    const c = b[i]!;
+    if (HEX_VALUE[c]! < 0) return 0;
+    nonZero |= c ^ ZERO;
+  }
+  return nonZero === 0 ? 1 : 2;
+}
+
+function hexRunString(b: string, from: number, to: number): 0 | 1 | 2 {
+  let nonZero = 0;
+  for (let i = from; i < to; i++) {
+    const c = b.charCodeAt(i);
+    if (c > 255 || HEX_VALUE[c]! < 0) return 0;
+    nonZero |= c ^ ZERO;
   }
   return nonZero === 0 ? 1 : 2;
 }
@@ -36,21 +43,29 @@ function codeAt(value: Buffer | string, i: number): number {
 }
 
 /**
- * True when `value` is a canonical version-00 `traceparent` that the W3C propagator
- * accepts: lower-case hex, non-zero trace and span ids. Everything else (other versions,
- * surrounding spaces, upper case, garbage) is left to the propagator itself.
+ * The trace flags of `value` when it is a canonical version-00 `traceparent` that the W3C
+ * propagator accepts (lower-case hex, non-zero trace and span ids), else -1. Everything
+ * else (other versions, surrounding spaces, upper case, garbage) is left to the propagator.
  */
-export function isCanonicalTraceparent(value: Buffer | string): boolean {
-  if (value.length !== LENGTH) return false;
+export function canonicalTraceparentFlags(value: Buffer | string): number {
+  if (value.length !== LENGTH) return -1;
   if (codeAt(value, 0) !== ZERO || codeAt(value, 1) !== ZERO || codeAt(value, 2) !== DASH) {
-    return false;
+    return -1;
   }
-  if (codeAt(value, TRACE_END) !== DASH || codeAt(value, SPAN_END) !== DASH) return false;
-  return (
-    hexRun(value, 3, TRACE_END) === 2 &&
-    hexRun(value, TRACE_END + 1, SPAN_END) === 2 &&
-    hexRun(value, SPAN_END + 1, LENGTH) !== 0
-  );
+  if (codeAt(value, TRACE_END) !== DASH || codeAt(value, SPAN_END) !== DASH) return -1;
+  if (
+    hexRun(value, 3, TRACE_END) !== 2 ||
+    hexRun(value, TRACE_END + 1, SPAN_END) !== 2 ||
+    hexRun(value, SPAN_END + 1, LENGTH) === 0
+  ) {
+    return -1;
+  }
+  return HEX_VALUE[codeAt(value, SPAN_END + 1)]! * 16 + HEX_VALUE[codeAt(value, SPAN_END + 2)]!;
+}
+
+/** True when `value` is a canonical traceparent (see {@link canonicalTraceparentFlags}). */
+export function isCanonicalTraceparent(value: Buffer | string): boolean {
+  return canonicalTraceparentFlags(value) >= 0;
 }
 
 /**
@@ -66,15 +81,17 @@ export function isCanonicalTraceparent(value: Buffer | string): boolean {
 export class RecordTraceContext implements Context {
   private parsed: Context | undefined;
 
+  /** The W3C `sampled` flag. */
+  readonly sampled: boolean;
+
   constructor(
-    /** A canonical traceparent (see {@link isCanonicalTraceparent}). */
+    /** A canonical traceparent (see {@link canonicalTraceparentFlags}). */
     readonly traceparent: Buffer | string,
     private readonly headers: MessageHeaders,
-  ) {}
-
-  /** The W3C `sampled` flag, read from the last hex digit. */
-  get sampled(): boolean {
-    return (HEX_VALUE[codeAt(this.traceparent, LENGTH - 1)]! & 1) === 1;
+    /** Its trace flags, as {@link canonicalTraceparentFlags} returned them. */
+    flags: number,
+  ) {
+    this.sampled = (flags & 1) === 1;
   }
 
   /** True when both records name the same parent span (same trace id, span id and flags). */

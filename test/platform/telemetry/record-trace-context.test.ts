@@ -3,6 +3,7 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import fc from 'fast-check';
 import { createTelemetry } from '../../../platform/telemetry/create-telemetry';
 import {
+  canonicalTraceparentFlags,
   isCanonicalTraceparent,
   RecordTraceContext,
 } from '../../../platform/telemetry/record-trace-context';
@@ -64,9 +65,11 @@ describe('traceparent fast path', () => {
   it('knows the sampled flag and shared parents without parsing', () => {
     const a = `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`;
     const b = `00-${'a'.repeat(32)}-${'c'.repeat(16)}-00`;
-    const ca = new RecordTraceContext(Buffer.from(a), { traceparent: Buffer.from(a) });
-    const ca2 = new RecordTraceContext(Buffer.from(a), { traceparent: Buffer.from(a) });
-    const cb = new RecordTraceContext(b, { traceparent: b });
+    expect([canonicalTraceparentFlags(a), canonicalTraceparentFlags(b)]).toEqual([1, 0]);
+    expect(canonicalTraceparentFlags(`00-${'a'.repeat(32)}-${'c'.repeat(16)}-ff`)).toBe(255);
+    const ca = new RecordTraceContext(Buffer.from(a), { traceparent: Buffer.from(a) }, 1);
+    const ca2 = new RecordTraceContext(Buffer.from(a), { traceparent: Buffer.from(a) }, 1);
+    const cb = new RecordTraceContext(b, { traceparent: b }, 0);
     expect([ca.sampled, cb.sampled]).toEqual([true, false]);
     expect(ca.sameParent(ca2)).toBe(true);
     expect(ca.sameParent(cb)).toBe(false);
