@@ -9,7 +9,7 @@ const style = `
   h3 { font-size: .95rem; margin: 1rem 0 .4rem; color: #4a5368; }
   table { border-collapse: collapse; background: #fff; min-width: 40rem; }
   th, td { padding: .3rem .7rem; border-bottom: 1px solid #e3e6ec; text-align: right; }
-  th:first-child, td:first-child, td.name { text-align: left; }
+  th.name, td.name { text-align: left; }
   th { background: #eef0f4; font-weight: 600; }
   .badge { display: inline-block; padding: 0 .5rem; border-radius: .6rem; font-size: .8rem; }
   .ok { background: #d8f3e0; color: #17643a; } .bad { background: #fbdada; color: #8a1c1c; }
@@ -30,8 +30,10 @@ const script = `
   };
   const num = (n) => (n === null || n === undefined ? '–' : Number(n).toLocaleString('en-US'));
   const rate = (n) => (n === null ? '–' : n.toFixed(1));
-  const table = (head, rows) =>
-    el('table', {}, el('thead', {}, el('tr', {}, ...head.map((h) => el('th', {}, h)))), el('tbody', {}, ...rows));
+  // textColumns: indexes of left-aligned (text) columns; the others hold numbers.
+  const table = (head, rows, textColumns) =>
+    el('table', {}, el('thead', {}, el('tr', {}, ...head.map((h, i) =>
+      el('th', textColumns.includes(i) ? { class: 'name' } : {}, h)))), el('tbody', {}, ...rows));
 
   function parseMetrics(text) {
     const out = new Map();
@@ -83,13 +85,13 @@ const script = `
           el('span', { class: 'badge ' + (p.ready ? 'ok' : 'bad'), id: 'ready-' + p.pipeline }, p.ready ? 'ready' : 'not ready')),
         el('h3', {}, 'Stages'),
         table(['stage', 'kind', 'pending demand', 'buffered', 'in/s', 'out/s', 'events in', 'events out', 'failures'],
-          stageRows(p, before, seconds)));
+          stageRows(p, before, seconds), [0, 1]));
       if (p.subscriptions.length > 0) {
         section.append(el('p', { class: 'edges' }, 'Subscriptions: ' + p.subscriptions.map((s) => s.from + ' → ' + s.to).join(', ')));
       }
       const paused = p.partitions.filter((q) => q.paused).length;
       section.append(el('h3', {}, 'Partitions (' + p.partitions.length + ', ' + paused + ' paused)'),
-        table(['topic', 'partition', 'state', 'lag', 'buffered', 'committed', 'high watermark', 'last commit'], partitionRows(p)));
+        table(['topic', 'partition', 'state', 'lag', 'buffered', 'committed', 'high watermark', 'last commit'], partitionRows(p), [0, 2]));
       root.append(section);
     }
     if (topology.pipelines.length === 0) root.append(el('p', {}, 'No pipeline is running.'));
