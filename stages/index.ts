@@ -52,8 +52,17 @@
  *   `await lastStage.done()` waits for the whole pipeline.
  * - Use stages for concurrency and back-pressure, not for each step of business logic:
  *   logic is plain functions a stage calls.
- * - `stage.stats()` is a cheap snapshot (name, counters, buffer, demand per subscription)
- *   for metrics and `/topology`.
+ * - `stage.stats()` is a cheap snapshot (name, kind, status, events in and out, buffered,
+ *   discarded, pending demand per subscription) for metrics and `/topology`; see
+ *   {@link StageStats}.
+ * - The optional handlers (`handleSubscribe`, `handleCancel`, `handleInfo`, `init`,
+ *   `terminate`) are declared on the base class: write them with `override`.
+ * - `stop(reason)` stops after the messages already queued; `kill(reason)` stops now (for
+ *   a handler that never settles); a {@link Supervisor} kills children that do not stop
+ *   within `shutdownMs`.
+ * - A broadcast consumer that subscribes late misses what was sent before it: start the
+ *   producer with `demand: 'accumulate'` and call `producer.demand('forward')` once every
+ *   consumer subscribed.
  *
  * ## Reference
  * Stages: {@link Producer}, {@link ProducerConsumer}, {@link Consumer}; their options
