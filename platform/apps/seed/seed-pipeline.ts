@@ -24,6 +24,8 @@ export interface SeedRun {
   readonly done: Promise<StopReason[]>;
   /** Stops the pipeline from the counter down. */
   stop(): Promise<StopReason[]>;
+  /** Stops every stage at once (e.g. the output is gone and a printer waits for 'drain'). */
+  kill(): Promise<StopReason[]>;
 }
 
 /**
@@ -48,6 +50,10 @@ export function runSeed(settings: SeedSettings): SeedRun {
     done,
     async stop() {
       await counter.stop('shutdown');
+      return done;
+    },
+    async kill() {
+      for (const stage of [...printers, evens, counter]) await stage.kill('shutdown');
       return done;
     },
   };

@@ -69,8 +69,13 @@ export const exampleCommand: Command = {
       out: process.stdout,
     });
     const interrupt = () => void run.stop();
+    // `example seed | head`: the reader left; stop quietly instead of crashing on EPIPE.
+    const closed = (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') void run.kill();
+    };
     process.once('SIGINT', interrupt);
     process.once('SIGTERM', interrupt);
+    process.stdout.on('error', closed);
     try {
       const reasons = await run.done;
       const failure = reasons.find((r) => r instanceof Error);
@@ -79,6 +84,7 @@ export const exampleCommand: Command = {
     } finally {
       process.off('SIGINT', interrupt);
       process.off('SIGTERM', interrupt);
+      process.stdout.off('error', closed);
     }
   },
 };
