@@ -178,7 +178,10 @@ export class MessageTracing {
       if (!upstream) continue;
       if (!first) first = upstream;
       else if (single && !sameUpstream(first, upstream)) single = false;
-      if (isSampled(upstream)) (sampled ??= []).push(message);
+      if (isSampled(upstream)) {
+        sampled ??= [];
+        sampled.push(message);
+      }
     }
     const shared = first && single ? trace.getSpanContext(first) : undefined;
     const base = withoutSpan(context.active());
