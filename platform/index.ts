@@ -1,5 +1,4 @@
 // The public surface of the platform layer. Hand-curated: add exports here deliberately.
-export { createLogger, type Logger, type LoggerSettings, logger, setLogger } from './log/logger';
 // Observability: the HTTP server (/metrics, /healthz, /readyz, /topology, live page)
 export {
   type HttpServer,
@@ -7,17 +6,7 @@ export {
   httpOptionsFromEnv,
   startHttpServer,
 } from './http/index';
-// Telemetry: Prometheus metrics and OpenTelemetry traces; the SDK for entry points
-export {
-  createTelemetry,
-  noopTelemetry,
-  type PipelineTelemetry,
-  startTracingSdk,
-  type Telemetry,
-  TelemetryError,
-  type TelemetryOptions,
-  type TopologySnapshot,
-} from './telemetry/index';
+export { createLogger, type Logger, type LoggerSettings, logger, setLogger } from './log/logger';
 // Pipelines: Broadway's topology on the stages core; testing without a broker
 export {
   createPipeline,
@@ -33,3 +22,14 @@ export {
   testBatch,
   testMessage,
 } from './pipeline/index';
+// Telemetry: Prometheus metrics and OpenTelemetry traces; the SDK for entry points
+export {
+  createTelemetry,
+  noopTelemetry,
+  type PipelineTelemetry,
+  startTracingSdk,
+  type Telemetry,
+  TelemetryError,
+  type TelemetryOptions,
+  type TopologySnapshot,
+} from './telemetry/index';
