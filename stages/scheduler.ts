@@ -27,14 +27,19 @@ function closeChain(): void {
 function flush(): void {
   const started = performance.now();
   let turns = 0;
-  while (runQueue.length > 0) {
-    const stage = runQueue.shift()!;
-    stage.queued = false;
-    stage.runSlice(SLICE);
-    if ((++turns & 15) === 0 && performance.now() - started > MAX_CHAIN_MS) break;
+  try {
+    while (runQueue.length > 0) {
+      const stage = runQueue.shift()!;
+      stage.queued = false;
+      stage.runSlice(SLICE);
+      if ((++turns & 15) === 0 && performance.now() - started > MAX_CHAIN_MS) break;
+    }
+  } finally {
+    // Even if something outside a handler threw (it surfaces as an uncaught exception),
+    // the other stages keep running.
+    scheduled = false;
+    if (runQueue.length > 0) requestFlush();
   }
-  scheduled = false;
-  if (runQueue.length > 0) requestFlush();
 }
 
 function requestFlush(): void {
