@@ -25,6 +25,8 @@ export interface MetricsTransformAppOptions {
   startFrom?: 'committed' | 'earliest' | 'latest';
   /** Messages the transform stage asks for at a time. Default 2 000. */
   maxDemand?: number;
+  /** Instrumentation: called after each batch was ingested (see TransformStage). */
+  onBatch?: (messages: readonly import('../../../message/message').Message[], now: number) => void;
 }
 
 /** A snapshot for the progress line and tests. */
@@ -130,6 +132,7 @@ export async function startMetricsTransform(
     telemetry,
     metrics,
     subscribeTo: [{ producer: source, maxDemand: options.maxDemand ?? 2_000 }],
+    ...(options.onBatch ? { onBatch: options.onBatch } : {}),
   });
   const unobserve = telemetry.observe({
     stages: () =>

@@ -27,6 +27,8 @@ export interface TransformStageOptions extends ConsumerOptions<Message<Buffer | 
   telemetry?: Telemetry;
   metrics?: TransformMetrics;
   now?: () => number;
+  /** Called after each batch was ingested (instrumentation for benchmarks and tests). */
+  onBatch?: (messages: readonly Message[], now: number) => void;
 }
 
 const TICK = Symbol('transform-stage:tick');
@@ -63,6 +65,7 @@ export class TransformStage extends Consumer<Message<Buffer | string | null>> {
       telemetry: _te,
       metrics: _m,
       now: _n,
+      onBatch: _ob,
       ...stage
     } = options;
     super({ name: 'metrics-transform', ...stage });
@@ -111,6 +114,7 @@ export class TransformStage extends Consumer<Message<Buffer | string | null>> {
       if (r.done) ackNow.push(m);
       else m.data = null; // held for its windows: keep the envelope, not the bytes
     }
+    this.o.onBatch?.(messages, now);
     const tick = transformer.tick(now);
     for (const o of tick.outputs)
       outputs.push({ topic: this.o.outputTopic, key: o.key, value: o.value });
