@@ -72,7 +72,7 @@ export const range = (from: number, to: number): number[] =>
   Array.from({ length: to - from }, (_, i) => from + i);
 
 /** Waits until `condition()` holds (polling), failing after `ms`. */
-export async function eventually(condition: () => boolean, ms = 3000): Promise<void> {
+export async function eventually(condition: () => boolean, ms = 10_000): Promise<void> {
   const until = Date.now() + ms;
   while (!condition()) {
     if (Date.now() > until) throw new Error(`condition not met within ${ms} ms: ${condition}`);

@@ -205,7 +205,7 @@ describe('stage invariants over random pipelines', () => {
         source.demand('forward');
         let timer: NodeJS.Timeout | undefined;
         const hung = new Promise<string>((resolve) => {
-          timer = setTimeout(() => resolve('hung'), 5000);
+          timer = setTimeout(() => resolve('hung'), 15_000);
         });
         const reasons = await Promise.race([Promise.all(sinks.map((s) => s.done())), hung]);
         clearTimeout(timer);
