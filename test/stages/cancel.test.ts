@@ -29,6 +29,9 @@ async function outcome(mode: CancelMode, reason: StopReason): Promise<string> {
   return result;
 }
 
+// Generous: these tests wait for conditions, and the machine may be busy.
+jest.setTimeout(20_000);
+
 describe('cancel modes', () => {
   const failure = new Error('producer failed');
   it.each([

@@ -1,6 +1,9 @@
 import { Consumer, Producer, type Subscription } from '../../stages';
 import { Collector, Counter, Mapper, range, settle } from './helpers';
 
+// Generous: these tests wait for conditions, and the machine may be busy.
+jest.setTimeout(20_000);
+
 describe('demand (GenStage patterns)', () => {
   it('maxDemand 10 / minDemand 5: asks 10 first, then 5 after every 5 events processed', async () => {
     const counter = new Counter(40).start();

@@ -1,6 +1,9 @@
 import { fromIterable, HandlerError, toAsyncIterable } from '../../stages';
 import { Collector, Counter, Mapper, range } from './helpers';
 
+// Generous: these tests wait for conditions, and the machine may be busy.
+jest.setTimeout(20_000);
+
 describe('interop', () => {
   it('a producer from a sync iterable emits every item, then finishes', async () => {
     const source = fromIterable(range(0, 2500)).start();

@@ -1,6 +1,9 @@
 import { Consumer } from '../../stages';
 import { Counter, Mapper, settle } from './helpers';
 
+// Generous: these tests wait for conditions, and the machine may be busy.
+jest.setTimeout(20_000);
+
 describe('stats()', () => {
   it('reports name, kind, counters, buffer and pending demand per subscription', async () => {
     const counter = new Counter(Number.POSITIVE_INFINITY, {

@@ -8,6 +8,9 @@ function failing() {
   });
 }
 
+// Generous: these tests wait for conditions, and the machine may be busy.
+jest.setTimeout(20_000);
+
 describe('Supervisor', () => {
   let sup: Supervisor | undefined;
   afterEach(async () => {
