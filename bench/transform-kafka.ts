@@ -83,12 +83,12 @@ export async function kafkaBench(
     for (let i = 0; i < records.length; i += 500) {
       await producer.send(
         records
-          .slice(i, i + 2_000)
+          .slice(i, i + 500)
           .map((r) => ({ topic: topics.input, key: r.key, value: r.value })),
       );
     }
     await producer.stop();
-    // What the topic holds (the count to wait for; a producer retry could add copies).
+    // What the topic holds: the number of records to wait for.
     const admin = kafka.admin();
     await admin.connect();
     const offsets = await admin.fetchTopicOffsets(topics.input);
