@@ -4,6 +4,8 @@
 # logs end with the count whatever reporter is used. Exits with jest's status.
 set -uo pipefail
 mkdir -p coverage
+# Application logs would bury jest's report; LOG_LEVEL=debug brings them back when needed.
+export LOG_LEVEL="${LOG_LEVEL:-fatal}"
 results=coverage/jest-results.json
 rm -f "$results"
 jest --json --outputFile="$results" "$@"
