@@ -67,23 +67,36 @@ export async function runGenerator(options: RunGeneratorOptions): Promise<number
   return sent;
 }
 
-/** Groups samples into records of `per` samples, keyed by the first sample's series. */
+/**
+ * Groups samples into records of at most `per` samples, the way an agent batches them:
+ * one host (the `instance` label) per record, keyed by the host, so every sample of a
+ * series goes to the same partition in the order it was generated (counter rates need
+ * that order). Records come out in the order of their first sample.
+ */
 export function toRecords(
   samples: Sample[],
   format: 'influx' | 'json',
   per: number,
 ): GeneratedRecord[] {
-  const records: GeneratedRecord[] = [];
-  for (let i = 0; i < samples.length; i += per) {
-    const group = samples.slice(i, i + per);
-    const first = group[0] as Sample;
-    const value =
+  const open = new Map<string, Sample[]>();
+  const groups: { key: string; samples: Sample[] }[] = [];
+  for (const s of samples) {
+    const key = s.labels.instance ?? seriesId(s.name, s.labels);
+    let group = open.get(key);
+    if (!group || group.length >= per) {
+      group = [];
+      open.set(key, group);
+      groups.push({ key, samples: group });
+    }
+    group.push(s);
+  }
+  return groups.map(({ key, samples: group }) => ({
+    key,
+    value:
       format === 'influx'
         ? group.map(sampleToInflux).join('\n')
         : group.length === 1
-          ? sampleToJson(first)
-          : `[${group.map(sampleToJson).join(',')}]`;
-    records.push({ key: seriesId(first.name, first.labels), value });
-  }
-  return records;
+          ? sampleToJson(group[0] as Sample)
+          : `[${group.map(sampleToJson).join(',')}]`,
+  }));
 }
