@@ -102,7 +102,9 @@ export class SampleGenerator {
 
   private makeSeries(i: number): Series {
     const service = SERVICES[i % SERVICES.length] as string;
-    const instance = `${service}-${Math.floor(i / SERVICES.length) % 8}`;
+    // Unique per generated series, so no two of them share an identity (a counter written
+    // by two "hosts" would look like resets).
+    const instance = `${service}-${Math.floor(i / SERVICES.length)}`;
     const region = REGIONS[i % REGIONS.length] as string;
     const kind = this.prng.weighted<Kind>(['counter', 'gauge', 'histogram'], [5, 2, 3]);
     const skew = (this.prng.next() * 2 - 1) * this.options.jitterMs;
