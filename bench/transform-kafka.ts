@@ -82,9 +82,7 @@ export async function kafkaBench(
     await producer.start([topics.input]);
     for (let i = 0; i < records.length; i += 500) {
       await producer.send(
-        records
-          .slice(i, i + 500)
-          .map((r) => ({ topic: topics.input, key: r.key, value: r.value })),
+        records.slice(i, i + 500).map((r) => ({ topic: topics.input, key: r.key, value: r.value })),
       );
     }
     await producer.stop();
