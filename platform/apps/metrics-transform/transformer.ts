@@ -85,10 +85,10 @@ export interface TransformCounts {
  */
 export class MetricTransformer<H> {
   readonly plan: TransformPlan;
-  private readonly tracker = new AckTracker<H>();
-  private readonly aggregators: { matches: (n: string) => boolean; agg: WindowAggregator<H> }[];
-  private readonly watermarks: PartitionWatermarks;
-  private readonly rate: CounterRate | undefined;
+  private tracker = new AckTracker<H>();
+  private aggregators: { matches: (n: string) => boolean; agg: WindowAggregator<H> }[] = [];
+  private watermarks!: PartitionWatermarks;
+  private rate: CounterRate | undefined;
   private readonly format: OutputFormat;
   private readonly floors = new Map<string, number>();
   readonly counts: TransformCounts = {
@@ -102,6 +102,17 @@ export class MetricTransformer<H> {
   constructor(config: TransformConfig) {
     this.plan = compilePlan(config);
     this.format = config.output.format;
+    this.reset();
+  }
+
+  /**
+   * Forgets all state: open windows, held records, watermarks, counter baselines (the
+   * counts stay). For a consumer-group rebalance: everything not committed is delivered
+   * again from the committed offsets, and the records held so far can no longer be
+   * acknowledged, so the windows must be rebuilt from the re-delivery, not added to.
+   */
+  reset(): void {
+    this.tracker = new AckTracker<H>();
     this.aggregators = this.plan.aggregations.map((a) => ({
       matches: a.matches,
       agg: new WindowAggregator<H>(a.options, this.tracker),

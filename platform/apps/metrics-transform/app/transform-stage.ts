@@ -51,6 +51,8 @@ export class TransformStage extends Consumer<Message<Buffer | string | null>> {
   private readonly o: TransformStageOptions;
   private timer: NodeJS.Timeout | undefined;
   private confirmed = Number.NEGATIVE_INFINITY;
+  /** Per partition, the assignment generation of the messages being handled. */
+  private readonly generations = new Map<string, number>();
   private readonly now: () => number;
 
   constructor(options: TransformStageOptions) {
@@ -100,6 +102,7 @@ export class TransformStage extends Consumer<Message<Buffer | string | null>> {
     const ackNow: Message[] = [];
     const reasons = new Map<string, number>();
     for (const m of messages) {
+      if (this.stale(m)) continue;
       const r = transformer.ingest(
         { topic: m.topic, partition: m.partition, value: m.data, timestamp: m.timestamp },
         m,
@@ -145,6 +148,28 @@ export class TransformStage extends Consumer<Message<Buffer | string | null>> {
     this.acknowledge(tick.done);
     this.o.metrics?.sync(this.o.transformer.counts);
     return undefined;
+  }
+
+  /**
+   * Kafka source messages carry their assignment generation. A newer one means a
+   * rebalance happened: every partition is read again from its committed offset, so the
+   * transformer starts over (held records cannot be acknowledged any more). An older one
+   * is a message from before it: skipped, since it is delivered again.
+   */
+  private stale(m: Message): boolean {
+    const generation = (m as { generation?: unknown }).generation;
+    if (typeof generation !== 'number') return false;
+    const key = `${m.topic}\u0000${m.partition}`;
+    const known = this.generations.get(key);
+    if (known === undefined || generation === known) {
+      this.generations.set(key, generation);
+      return false;
+    }
+    if (generation < known) return true;
+    this.o.transformer.reset();
+    this.generations.clear();
+    this.generations.set(key, generation);
+    return false;
   }
 
   private async deliver(outputs: OutRecord[], deadLetters: OutRecord[]): Promise<void> {

@@ -178,6 +178,23 @@ describe('MetricTransformer', () => {
   });
 });
 
+describe('MetricTransformer.reset', () => {
+  it('forgets windows and held records but keeps the counts', () => {
+    const t = new MetricTransformer<Handle>(
+      validateConfig({ ...base, aggregations: [{ window: '10s', stats: ['count'] }] }),
+    );
+    t.ingest(
+      { topic: 'in', partition: 0, value: `m value=1 ${NOW}000000`, timestamp: NOW },
+      { id: 1 },
+      NOW,
+    );
+    expect([t.openWindows, t.pendingRecords]).toEqual([1, 1]);
+    t.reset();
+    expect([t.openWindows, t.pendingRecords, t.counts.samplesIn]).toEqual([0, 0, 1]);
+    expect(t.watermark(NOW)).toBe(Number.NEGATIVE_INFINITY);
+  });
+});
+
 describe('MetricTransformer restore per partition', () => {
   it('treats re-delivered samples of a restored partition as late, and leaves other partitions open', () => {
     const t = new MetricTransformer<Handle>(

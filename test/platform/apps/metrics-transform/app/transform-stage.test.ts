@@ -13,7 +13,7 @@ import { fromIterable } from '../../../../../stages';
 const NOW = 1_700_000_000_000;
 const ns = (ms: number) => `${ms}000000`;
 
-function setup(lines: string[]) {
+function setup(lines: string[], generations?: number[], offsets?: number[]) {
   const config = validateConfig({
     input: { topics: [{ name: 'in', format: 'influx' }] },
     aggregations: [{ window: '10s', stats: ['count', 'sum'] }],
@@ -25,6 +25,10 @@ function setup(lines: string[]) {
     lines.map((l) => Buffer.from(l)),
     { topic: 'in', acknowledger, timestamp: NOW },
   );
+  messages.forEach((m, i) => {
+    if (generations) Object.assign(m, { generation: generations[i] });
+    if (offsets) Object.assign(m, { offset: offsets[i] });
+  });
   const log: string[] = [];
   const ack = acknowledger.ack.bind(acknowledger);
   acknowledger.ack = (successful, failed) => {
@@ -90,5 +94,30 @@ describe('TransformStage', () => {
     // The message in the open window is held: not acknowledged, and its bytes released.
     expect(acknowledger.successful.map((m) => m.offset).sort()).toEqual([0, 1, 2]);
     expect(messages[3]?.data).toBeNull();
+  });
+});
+
+describe('TransformStage across a rebalance', () => {
+  it('starts over on a newer generation and skips messages of an older one', async () => {
+    const { source, stage, outputs, acknowledger } = setup(
+      [
+        `m value=1 ${ns(NOW + 1_000)}`, // generation 1
+        `m value=1 ${ns(NOW + 1_000)}`, // the same record delivered again after a rebalance
+        `m value=7 ${ns(NOW + 2_000)}`, // a late straggler of generation 1
+        `m value=5 ${ns(NOW + 25_000)}`,
+      ],
+      [1, 2, 1, 2],
+      [0, 0, 1, 1],
+    );
+    stage.start();
+    source.start();
+    await stage.done();
+    expect(outputs.map((o) => JSON.parse(o.value as string))).toEqual([
+      { name: 'm', labels: {}, start: NOW, end: NOW + 10_000, count: 1, sum: 1 },
+    ]);
+    // Only the generation-2 copy is acknowledged; generation-1 messages are not.
+    expect(acknowledger.successful.map((m) => (m as { generation?: number }).generation)).toEqual([
+      2,
+    ]);
   });
 });
