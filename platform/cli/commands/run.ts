@@ -165,6 +165,7 @@ export const runCommand: Command = {
       const http = await startHttpServer({
         registry: telemetry.registry,
         readiness: () => telemetry.ready,
+        health: () => app.health(),
         topology: () => telemetry.topology(),
         ...httpOptionsFromEnv(),
       });

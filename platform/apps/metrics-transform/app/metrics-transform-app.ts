@@ -49,6 +49,8 @@ export interface MetricsTransformApp {
   readonly stage: TransformStage;
   readonly transformer: MetricTransformer<unknown>;
   progress(): AppProgress;
+  /** Liveness for `/healthz`: both stages still running (not stopped by a failure). */
+  health(): { ok: boolean; reason?: string };
   /** Graceful stop: stop fetching, commit what finished, leave the group, close producers. */
   stop(): Promise<void>;
   /** Settles when the stages stopped (by `stop` or by a failure, which it rejects with). */
@@ -119,7 +121,21 @@ export async function startMetricsTransform(
     pipeline: config.pipeline,
     outputTopic: config.output.topic,
     deadLetterTopic: config.dead_letter.topic,
-    send: (records) => output.send(records),
+    // The output producer takes plain records: trace the send here as KafkaSink does. An
+    // aggregate comes from many samples (many upstream traces), so each record carries the
+    // `send <topic>` span's context: that span is a child of the batch's `process <topic>`
+    // span, which links every input message's upstream context. Windows emitted by the idle
+    // timer (no batch running) start a trace of their own.
+    send: (records) =>
+      telemetry.traceSend(config.output.topic, records.length, (context) =>
+        output.send(
+          records.map((r) => {
+            const headers: Record<string, string | Buffer> = { ...r.headers };
+            telemetry.injectContext(headers, context);
+            return { topic: r.topic, key: r.key, value: r.value, headers };
+          }),
+        ),
+      ),
     sendDeadLetters: (records) =>
       deadLetter.send(
         records.map((r) => ({
@@ -145,6 +161,8 @@ export async function startMetricsTransform(
           bufferedEvents:
             st.buffered + (s === source ? source.bufferedEvents : transformer.pendingRecords),
           subscribedTo: st.producers.map((p) => p.producer),
+          eventsIn: st.eventsIn,
+          eventsOut: st.eventsOut,
         };
       }),
   });
@@ -169,11 +187,19 @@ export async function startMetricsTransform(
     assigned = next;
   });
 
+  // /readyz: ready while the group is joined with partitions; not ready from the start of
+  // a stop (see `stop`), so a load balancer or Kubernetes stops counting on this instance.
+  let stopping: Promise<void> | undefined;
+  source.events.on('ready', () => {
+    if (!stopping) telemetry.setReady(true);
+  });
+  source.events.on('not-ready', () => telemetry.setReady(false));
+
   source.start();
   stage.start();
   await source.whenStarted();
+  if (source.ready && !stopping) telemetry.setReady(true);
 
-  let stopping: Promise<void> | undefined;
   const done = stage.done().then((reason) => {
     if (reason !== 'normal' && reason !== 'shutdown')
       throw new Error(`metrics-transform stage stopped: ${String(reason)}`);
@@ -207,8 +233,17 @@ export async function startMetricsTransform(
         watermarkDelaySeconds: (Date.now() - transformer.watermark(Date.now())) / 1000,
       };
     },
+    health() {
+      for (const s of [source, stage]) {
+        const { name, status } = s.stats();
+        if (status === 'stopped' && !stopping)
+          return { ok: false, reason: `stage '${name}' stopped` };
+      }
+      return { ok: true };
+    },
     stop() {
       stopping ??= (async () => {
+        telemetry.setReady(false);
         await source.shutdown();
         await stage.done().catch(() => undefined);
         unobserve();

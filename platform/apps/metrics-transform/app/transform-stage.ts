@@ -93,7 +93,17 @@ export class TransformStage extends Consumer<Message<Buffer | string | null>> {
     clearInterval(this.timer);
   }
 
-  async handleEvents(messages: Message<Buffer | string | null>[]): Promise<void> {
+  handleEvents(messages: Message<Buffer | string | null>[]): Promise<void> {
+    const telemetry = this.o.telemetry;
+    if (!telemetry || messages.length === 0) return this.handleBatch(messages);
+    // One `process <topic>` span per batch, linked to each message's upstream context; the
+    // output and dead-letter sends inside it become its children.
+    return telemetry.traceBatch(this.name, messages[0]!.topic, messages, () =>
+      this.handleBatch(messages),
+    );
+  }
+
+  private async handleBatch(messages: Message<Buffer | string | null>[]): Promise<void> {
     const started = performance.now();
     const now = this.now();
     const { transformer } = this.o;
