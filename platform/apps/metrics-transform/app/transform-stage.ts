@@ -141,6 +141,8 @@ export class TransformStage extends Consumer<Message<Buffer | string | null>> {
       eventsIn: messages.length,
       eventsOut: outputs.length,
       seconds: (performance.now() - started) / 1000,
+      // Refused samples are this stage's failed messages (dashboards and alerts count them).
+      ...(reasons.size > 0 ? { failures: Object.fromEntries(reasons) } : {}),
     });
   }
 

@@ -1,0 +1,207 @@
+import { spawnSync } from 'node:child_process';
+import { SpanKind } from '@opentelemetry/api';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { Registry } from 'prom-client';
+import {
+  type MetricsTransformApp,
+  startMetricsTransform,
+} from '../../../../platform/apps/metrics-transform/app/metrics-transform-app';
+import { type HttpServer, startHttpServer } from '../../../../platform/http/http-server';
+import { createLogger } from '../../../../platform/log/logger';
+import { createTelemetry } from '../../../../platform/telemetry/create-telemetry';
+import { metricNamesUsedByChart } from '../../../deploy/metric-names';
+import {
+  consumeAll,
+  createTopic,
+  deleteTopics,
+  produceRecords,
+  testBrokers,
+  uniqueName,
+} from '../../../support/kafka';
+import { headersOf, inMemoryTracing } from '../../telemetry/tracing-sdk';
+import { fixtureInput, fixtureTransformConfig } from './kafka-fixture';
+
+// The transformer in-process against the real broker, with a real trace SDK (in-memory
+// exporter) and the real HTTP server: readiness over the lifecycle, the trace carried from
+// the input records to the output and dead-letter records, and a live /metrics scrape that
+// holds every name the chart's dashboard and alerts query and passes promtool.
+
+let sdk: ReturnType<typeof inMemoryTracing> | undefined;
+let server: HttpServer | undefined;
+let app: MetricsTransformApp | undefined;
+const created: string[] = [];
+
+afterEach(async () => {
+  await app?.stop();
+  app = undefined;
+  await server?.close();
+  server = undefined;
+  await sdk?.close();
+  sdk = undefined;
+  await deleteTopics(...created.splice(0));
+});
+
+async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Metric names present in a Prometheus text exposition (samples only). */
+function namesIn(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+\S+/.exec(line);
+    if (m) out.add(m[1]!);
+  }
+  return out;
+}
+
+it('readiness follows the group and the stop, the trace reaches the output, /metrics has every chart name and passes promtool', async () => {
+  sdk = inMemoryTracing();
+  const t = {
+    input: uniqueName('mt-obs-in'),
+    output: uniqueName('mt-obs-out'),
+    deadLetter: uniqueName('mt-obs-dlq'),
+    group: uniqueName('mt-obs-group'),
+  };
+  created.push(t.input, t.output, t.deadLetter);
+  await createTopic(t.input, 1);
+  await createTopic(t.output, 2);
+  await createTopic(t.deadLetter, 1);
+
+  const upstream = sdk.provider.getTracer('upstream-service').startSpan(`send ${t.input}`, {
+    kind: SpanKind.PRODUCER,
+  });
+  upstream.end();
+  const up = upstream.spanContext();
+  const { records, expected, brokenRecords } = fixtureInput(21, 1_500, Date.now());
+  await produceRecords(
+    t.input,
+    records.map((r) => ({ ...r, partition: 0, headers: headersOf(upstream) })),
+  );
+  // A refused record with a malformed traceparent: counted, dead-lettered in a new trace.
+  await produceRecords(t.input, [
+    { key: 'bad-tp', value: 'broken line', partition: 0, headers: { traceparent: 'nonsense' } },
+  ]);
+
+  const telemetry = createTelemetry({
+    pipeline: 'mt-test',
+    registry: new Registry(),
+    tracerProvider: sdk.provider,
+    consumerGroup: t.group,
+  });
+  server = await startHttpServer({
+    port: 0,
+    host: '127.0.0.1',
+    registry: telemetry.registry,
+    readiness: () => telemetry.ready,
+    health: () => app?.health() ?? true,
+    topology: () => telemetry.topology(),
+  });
+  const status = async (path: string) => (await fetch(`${server!.url}${path}`)).status;
+  expect(await status('/readyz')).toBe(503); // not joined yet
+
+  app = await startMetricsTransform({
+    config: fixtureTransformConfig(t),
+    client: { brokers: testBrokers() },
+    telemetry,
+    log: createLogger({ level: 'warn', format: 'json' }),
+    startFrom: 'earliest',
+    maxDemand: 2,
+  });
+  await until('/readyz to turn ready', async () => (await status('/readyz')) === 200);
+  expect(await status('/healthz')).toBe(200);
+
+  const outputs = await consumeAll(t.output, expected.size, { timeoutMs: 120_000 });
+  const deadLetters = await consumeAll(t.deadLetter, brokenRecords + 1, { timeoutMs: 60_000 });
+  // Acknowledged input (windows emitted and confirmed) reaches the end-to-end histogram and
+  // gets committed: the steady state a scrape of a running instance sees.
+  await until('end-to-end latency recorded and offsets committed', async () => {
+    const text = await (await fetch(`${server!.url}/metrics`)).text();
+    return (
+      /kafka_stages_end_to_end_latency_seconds_count\{[^}]*\} [1-9]/.test(text) &&
+      /kafka_stages_source_commit_duration_seconds_count\{[^}]*\} [1-9]/.test(text)
+    );
+  });
+
+  // (b) Tracing. Every produced record's traceparent is a recorded `send` span; a send made
+  // while a batch is handled descends from the batch's `process` span, which links the
+  // upstream context.
+  const spans = sdk.spans();
+  const byId = new Map(spans.map((s) => [s.spanContext().spanId, s]));
+  const reachesUpstream = (span: ReadableSpan | undefined): boolean => {
+    for (let s = span; s; s = byId.get(s.parentSpanContext?.spanId ?? '')) {
+      if (s.parentSpanContext?.spanId === up.spanId) return true;
+      if (s.links.some((l) => l.context.spanId === up.spanId)) return true;
+    }
+    return false;
+  };
+  const processSpans = spans.filter((s) => s.name === `process ${t.input}`);
+  expect(processSpans.length).toBeGreaterThan(0);
+  // All but the batch of the record with the malformed traceparent.
+  expect(processSpans.filter(reachesUpstream).length).toBeGreaterThanOrEqual(
+    processSpans.length - 1,
+  );
+  let inBatch = 0;
+  let fromTimer = 0;
+  for (const [topic, list] of [
+    [t.output, outputs],
+    [t.deadLetter, deadLetters],
+  ] as const) {
+    for (const record of list) {
+      const [, traceId, spanId] = (record.headers?.traceparent?.toString() ?? '').split('-');
+      const send = byId.get(spanId ?? '');
+      expect(send?.name).toBe(`send ${topic}`);
+      expect(send?.spanContext().traceId).toBe(traceId);
+      if (record.key?.toString() === 'bad-tp') continue;
+      if (send?.parentSpanContext) {
+        inBatch++;
+        expect(reachesUpstream(send)).toBe(true);
+      } else {
+        fromTimer++; // emitted by the idle timer, outside any batch: a trace of its own
+      }
+    }
+  }
+  expect(inBatch).toBeGreaterThan(0);
+  // Dead letters are always produced inside the batch of the refused record.
+  expect(inBatch).toBeGreaterThanOrEqual(deadLetters.length);
+
+  // (c) and (d): a live scrape.
+  const body = await (await fetch(`${server.url}/metrics`)).text();
+  const promtool = spawnSync('promtool', ['check', 'metrics'], { input: body, encoding: 'utf8' });
+  expect({ status: promtool.status, out: `${promtool.stdout}${promtool.stderr}` }).toEqual({
+    status: 0,
+    out: '',
+  });
+  const exported = namesIn(body);
+  const used = metricNamesUsedByChart();
+  const missing = used.filter((n) => !exported.has(n));
+  process.stderr.write(
+    `metrics-transform observability: ${outputs.length} output records and ${deadLetters.length} dead letters (${inBatch} records sent inside a batch, ${fromTimer} by the idle timer), ` +
+      `${processSpans.length} process spans, ${used.length} chart metric names, missing: [${missing.join(', ')}]\n`,
+  );
+  // Counters of events this run does not have (no rebalance, no paused partition): the
+  // telemetry catalogue registers them without a zero sample per label set, so a scrape
+  // of a healthy instance lacks them. Listed exactly, so that fixing it there shows here.
+  expect(missing).toEqual([
+    'kafka_stages_source_pauses_total',
+    'kafka_stages_source_rebalances_total',
+  ]);
+
+  // /topology carries the stage totals.
+  const topology = (await (await fetch(`${server.url}/topology`)).json()) as {
+    pipelines: { stages: { stage: string; eventsIn: number }[] }[];
+  };
+  const stageRow = topology.pipelines[0]!.stages.find((s) => s.stage === 'metrics-transform');
+  expect(stageRow?.eventsIn).toBeGreaterThanOrEqual(records.length);
+
+  // (a) Shutdown: unready as soon as the stop begins, and after.
+  const stopping = app.stop();
+  expect(await status('/readyz')).toBe(503);
+  await stopping;
+  app = undefined;
+  expect(await status('/readyz')).toBe(503);
+}, 240_000);
