@@ -227,7 +227,16 @@ export class Pipeline {
       const stats = stage.stats();
       let pendingDemand = 0;
       for (const c of stats.consumers) pendingDemand += c.pendingDemand;
-      return { stage: stats.name, pendingDemand, bufferedEvents: stats.buffered + stats.queued };
+      // kind, subscriptions and totals feed /topology (edges and rates for every stage).
+      return {
+        stage: stats.name,
+        pendingDemand,
+        bufferedEvents: stats.buffered + stats.queued,
+        kind: stats.kind,
+        subscribedTo: stats.producers.map((p) => p.producer),
+        eventsIn: stats.eventsIn,
+        eventsOut: stats.eventsOut,
+      };
     });
   }
 }
