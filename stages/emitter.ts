@@ -203,7 +203,7 @@ export abstract class Emitter<In, Out> extends Actor {
       const rest = this.dispatcher!.dispatch(buffer.peek(want), this.context);
       const taken = want - rest.length;
       buffer.drop(taken);
-      demand = Math.max(0, demand - taken);
+      if (!this.dispatcher!.countsBuffered) demand = Math.max(0, demand - taken);
       if (taken < want) return demand;
     }
   }

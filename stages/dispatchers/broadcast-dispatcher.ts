@@ -24,8 +24,14 @@ export class BroadcastDispatcher<T> implements Dispatcher<T> {
   readonly kind = 'broadcast';
   readonly held = 0;
   readonly discarded = 0;
+  readonly countsBuffered = true;
   private readonly entries: Entry<T>[] = [];
-  /** Demand already passed to the producer and not yet dispatched. */
+  /**
+   * Events on their way to the slowest consumer's demand and not yet dispatched: what the
+   * producer still owes plus what sits in its buffer. It never falls below the minimum
+   * demand (every dispatch lowers both by the same count), so the producer is asked only
+   * for what neither can supply.
+   */
   private waiting = 0;
 
   check(options: DispatchOptions<T>): string | undefined {

@@ -17,6 +17,13 @@ export interface Dispatcher<T> {
   /** Events the dispatcher dropped on purpose (e.g. a hash that returned `undefined`). */
   readonly discarded: number;
   /**
+   * True when the demand this dispatcher returns already excludes the events waiting in
+   * the producer's buffer (it counted them when they were emitted, as broadcast does): the
+   * producer then asks `handleDemand` for all of it instead of subtracting what its buffer
+   * supplied, which would count those events twice and lose demand.
+   */
+  readonly countsBuffered?: boolean;
+  /**
    * Checks a subscription's options before it is made; returns what is wrong, or
    * `undefined` when they are fine. Called again when the subscription arrives.
    */
