@@ -117,6 +117,8 @@ export function createTelemetry(options: TelemetryOptions): PipelineTelemetry {
   const providers = new Set<ObservedProvider>();
   let ready = false;
   metrics.pipelineReady.set(labels, 0);
+  // Counters that may stay at zero for a long time still get their series from the start.
+  metrics.sourceRebalances.inc(labels, 0);
   const invalidContexts = metrics.traceContextInvalid.labels(labels);
   const endToEnd = metrics.endToEndLatency.labels(labels);
 

@@ -148,6 +148,15 @@ export class MetricCatalogue {
       help: 'Times a source partition was paused for back-pressure.',
       labelNames: ['pipeline', 'topic', 'partition'],
       registers,
+      // Every assigned partition shows a series from the start (0 until its first pause),
+      // so rate() and alerts see it before anything happened.
+      collect() {
+        for (const p of providers) {
+          for (const s of p.partitions?.() ?? []) {
+            this.inc({ pipeline: p.pipeline, topic: s.topic, partition: String(s.partition) }, 0);
+          }
+        }
+      },
     });
     this.sourceCommitDuration = new Histogram({
       name: 'kafka_stages_source_commit_duration_seconds',
