@@ -37,12 +37,20 @@ export function uniqueName(prefix: string): string {
   return `${safe}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
 }
 
-/** A kafkajs client for the test broker: errors only in the log, retries kept short. */
+/**
+ * kafkajs logs the transient errors it retries (leader moves, rebalances) at ERROR; in a test
+ * run they bury jest's report. They show with LOG_LEVEL=debug or trace.
+ */
+const kafkajsLogLevel = /^(debug|trace)$/.test(process.env.LOG_LEVEL ?? '')
+  ? logLevel.ERROR
+  : logLevel.NOTHING;
+
+/** A kafkajs client for the test broker: retries kept short, logs per LOG_LEVEL. */
 export function newKafka(clientId: string = uniqueName('test-client')): Kafka {
   return new Kafka({
     clientId,
     brokers: testBrokers(),
-    logLevel: logLevel.ERROR,
+    logLevel: kafkajsLogLevel,
     connectionTimeout: 3_000,
     requestTimeout: 30_000,
     retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2_000 },
@@ -79,6 +87,29 @@ export async function createTopic(
   if (!created) {
     throw new Error(`test/support/kafka: topic '${topic}' already exists (use uniqueName())`);
   }
+  await waitForPartitionLeaders(topic, partitions);
+}
+
+/**
+ * `waitForLeaders` waits for the controller; the broker's own metadata cache can lag behind
+ * it, and a produce sent in that gap fails with "This server does not host this
+ * topic-partition". Polls the broker's metadata until every partition has a leader.
+ */
+async function waitForPartitionLeaders(topic: string, partitions: number): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  await withAdmin(async (admin) => {
+    for (;;) {
+      const metadata = await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
+      const found = metadata?.topics.find((t) => t.name === topic)?.partitions ?? [];
+      if (found.length === partitions && found.every((p) => p.leader >= 0)) return;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `test/support/kafka: topic '${topic}' has ${found.length} of ${partitions} partitions with a leader after 15 s`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
 }
 
 /** Deletes the topics; topics that do not exist are ignored. */
