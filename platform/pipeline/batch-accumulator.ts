@@ -1,4 +1,5 @@
 import type { Message } from '../message/message';
+import { keyOf } from './key-of';
 
 /** A batch handed to a sink: messages sharing one batch key, in arrival order. */
 export interface Batch {
@@ -49,7 +50,7 @@ export class BatchAccumulator {
     const { batchSize, batchBytes, batchTimeoutMs, batchKey } = this.settings;
     const closed: Batch[] = [];
     for (const message of messages) {
-      const key = batchKey ? batchKey(message) : undefined;
+      const key = batchKey ? keyOf(batchKey, message, 'batch-key') : undefined;
       let batch = this.open.get(key);
       if (!batch) {
         batch = { messages: [], bytes: 0, deadline: now + batchTimeoutMs };

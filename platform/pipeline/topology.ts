@@ -14,6 +14,7 @@ import { BatcherStage } from './batcher-stage';
 import { buildDeadLetterSend, buildSink, buildSource, type Lifecycle } from './connectors';
 import { createDeadLetterer } from './dead-letter';
 import { hashKey } from './hash-key';
+import { keyOf } from './key-of';
 import type { ValidPipelineOptions } from './options';
 import { ProcessorStage, TerminalProcessorStage } from './processor-stage';
 import type { ProcessorStepSettings } from './processor-step';
@@ -85,7 +86,7 @@ export function buildTopology(options: ValidPipelineOptions, deps: TopologyDeps)
   const sourceDispatcher = partitionBy
     ? new PartitionDispatcher<Message>({
         partitions: concurrency,
-        hash: (m) => hashKey(partitionBy(m)) % concurrency,
+        hash: (m) => hashKey(keyOf(partitionBy, m, 'partition-key')) % concurrency,
       })
     : undefined;
   const source = buildSource(options, sourceDispatcher, deps);
@@ -145,7 +146,8 @@ export function buildTopology(options: ValidPipelineOptions, deps: TopologyDeps)
           ? new PartitionDispatcher<Batch>({
               partitions: sinkCount,
               hash: (batch) =>
-                hashKey(sinkKey ? sinkKey(batch.messages[0]!) : batch.key) % sinkCount,
+                hashKey(sinkKey ? keyOf(sinkKey, batch.messages[0]!, 'partition-key') : batch.key) %
+                sinkCount,
             })
           : undefined,
       },
