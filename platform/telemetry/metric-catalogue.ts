@@ -54,6 +54,44 @@ export class MetricCatalogue {
   constructor(readonly registry: Registry) {
     const registers = [registry];
     const providers = this.providers;
+    /** A gauge per stage, read from the registered snapshots at scrape time. */
+    const stageGauge = (name: string, help: string, value: (s: StageSnapshot) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['pipeline', 'stage'] as const,
+        registers,
+        collect() {
+          this.reset();
+          for (const p of providers) {
+            for (const s of p.stages?.() ?? []) {
+              this.set({ pipeline: p.pipeline, stage: s.stage }, value(s));
+            }
+          }
+        },
+      });
+    /** A gauge per source partition at scrape time; `undefined` leaves the series out. */
+    const partitionGauge = (
+      name: string,
+      help: string,
+      value: (s: PartitionSnapshot, now: number) => number | undefined,
+    ) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['pipeline', 'topic', 'partition'] as const,
+        registers,
+        collect() {
+          this.reset();
+          const now = Date.now();
+          for (const p of providers) {
+            for (const s of p.partitions?.() ?? []) {
+              const v = value(s, now);
+              if (v !== undefined) this.set(partitionLabels(p.pipeline, s), v);
+            }
+          }
+        },
+      });
     this.stageEventsIn = new Counter({
       name: 'kafka_stages_stage_events_in_total',
       help: 'Events a stage received (handled by its handler).',
@@ -80,69 +118,36 @@ export class MetricCatalogue {
       buckets: BATCH_EVENTS,
       registers,
     });
-    this.stagePendingDemand = new Gauge({
-      name: 'kafka_stages_stage_pending_demand',
-      help: 'Demand a stage has asked for and not yet received.',
-      labelNames: ['pipeline', 'stage'],
-      registers,
-      collect() {
-        this.reset();
-        for (const p of providers) {
-          for (const s of p.stages?.() ?? []) {
-            this.set({ pipeline: p.pipeline, stage: s.stage }, s.pendingDemand);
-          }
-        }
-      },
-    });
-    this.stageBufferedEvents = new Gauge({
-      name: 'kafka_stages_stage_buffered_events',
-      help: 'Events buffered in a stage, waiting for demand.',
-      labelNames: ['pipeline', 'stage'],
-      registers,
-      collect() {
-        this.reset();
-        for (const p of providers) {
-          for (const s of p.stages?.() ?? []) {
-            this.set({ pipeline: p.pipeline, stage: s.stage }, s.bufferedEvents);
-          }
-        }
-      },
-    });
+    this.stagePendingDemand = stageGauge(
+      'kafka_stages_stage_pending_demand',
+      'Demand a stage has asked for and not yet received.',
+      (stage) => stage.pendingDemand,
+    );
+    this.stageBufferedEvents = stageGauge(
+      'kafka_stages_stage_buffered_events',
+      'Events buffered in a stage, waiting for demand.',
+      (stage) => stage.bufferedEvents,
+    );
     this.stageFailures = new Counter({
       name: 'kafka_stages_stage_failures_total',
       help: 'Messages a stage marked failed, by bounded reason.',
       labelNames: ['pipeline', 'stage', 'reason'],
       registers,
     });
-    this.sourceLag = new Gauge({
-      name: 'kafka_stages_source_lag_records',
-      help: 'Records between the committed offset and the high watermark of a source partition.',
-      labelNames: ['pipeline', 'topic', 'partition'],
-      registers,
-      collect() {
-        this.reset();
-        for (const p of providers) {
-          for (const s of p.partitions?.() ?? []) {
-            if (s.highWatermark < 0 || s.committed < 0) continue; // unknown yet: no series
-            this.set(partitionLabels(p.pipeline, s), Math.max(0, s.highWatermark - s.committed));
-          }
-        }
-      },
-    });
-    this.sourcePaused = new Gauge({
-      name: 'kafka_stages_source_partition_paused',
-      help: '1 while a source partition is paused for back-pressure, else 0.',
-      labelNames: ['pipeline', 'topic', 'partition'],
-      registers,
-      collect() {
-        this.reset();
-        for (const p of providers) {
-          for (const s of p.partitions?.() ?? []) {
-            this.set(partitionLabels(p.pipeline, s), s.paused ? 1 : 0);
-          }
-        }
-      },
-    });
+    this.sourceLag = partitionGauge(
+      'kafka_stages_source_lag_records',
+      'Records between the committed offset and the high watermark of a source partition.',
+      // Unknown until both offsets are known: no series rather than a made-up value.
+      (p) =>
+        p.highWatermark < 0 || p.committed < 0
+          ? undefined
+          : Math.max(0, p.highWatermark - p.committed),
+    );
+    this.sourcePaused = partitionGauge(
+      'kafka_stages_source_partition_paused',
+      '1 while a source partition is paused for back-pressure, else 0.',
+      (p) => (p.paused ? 1 : 0),
+    );
     this.sourcePauses = new Counter({
       name: 'kafka_stages_source_pauses_total',
       help: 'Times a source partition was paused for back-pressure.',
@@ -153,7 +158,7 @@ export class MetricCatalogue {
       collect() {
         for (const p of providers) {
           for (const s of p.partitions?.() ?? []) {
-            this.inc({ pipeline: p.pipeline, topic: s.topic, partition: String(s.partition) }, 0);
+            this.inc(partitionLabels(p.pipeline, s), 0);
           }
         }
       },
@@ -165,22 +170,12 @@ export class MetricCatalogue {
       buckets: SECONDS_FAST,
       registers,
     });
-    this.sourceLastCommitAge = new Gauge({
-      name: 'kafka_stages_source_last_commit_age_seconds',
-      help: 'Seconds since the last successful commit of a source partition.',
-      labelNames: ['pipeline', 'topic', 'partition'],
-      registers,
-      collect() {
-        this.reset();
-        const now = Date.now();
-        for (const p of providers) {
-          for (const s of p.partitions?.() ?? []) {
-            if (s.lastCommitAt <= 0) continue; // never committed: no age to report
-            this.set(partitionLabels(p.pipeline, s), Math.max(0, now - s.lastCommitAt) / 1000);
-          }
-        }
-      },
-    });
+    this.sourceLastCommitAge = partitionGauge(
+      'kafka_stages_source_last_commit_age_seconds',
+      'Seconds since the last successful commit of a source partition.',
+      // Never committed: no age to report.
+      (p, now) => (p.lastCommitAt <= 0 ? undefined : Math.max(0, now - p.lastCommitAt) / 1000),
+    );
     this.sourceRebalances = new Counter({
       name: 'kafka_stages_source_rebalances_total',
       help: 'Consumer group rebalances seen by the source.',
