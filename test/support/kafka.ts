@@ -57,7 +57,8 @@ export function newKafka(clientId: string = uniqueName('test-client')): Kafka {
   });
 }
 
-async function withAdmin<T>(work: (admin: Admin) => Promise<T>): Promise<T> {
+/** Runs `work` with a connected admin client of the test broker, disconnecting after. */
+export async function withAdmin<T>(work: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = newKafka(uniqueName('test-admin')).admin();
   await admin.connect();
   try {

@@ -4,17 +4,11 @@ import {
   consumeAll,
   createTopic,
   deleteTopics,
+  produceRecords,
   type TestRecord,
   uniqueName,
 } from '../../support/kafka';
-import {
-  client,
-  committedOffsets,
-  endOffsets,
-  PARTITIONS,
-  produce,
-  quietLogger,
-} from './pipeline-kafka';
+import { client, committedOffsets, endOffsets, PARTITIONS, quietLogger } from './pipeline-kafka';
 
 const RECORDS = 20_000;
 // 1% undecodable (not JSON) and 1% that make the handler throw on every attempt.
@@ -40,7 +34,7 @@ describe('pipeline: undecodable records and handler failures', () => {
   afterAll(() => deleteTopics(input, output, deadLetters));
 
   it('1% undecodable and 1% failing records end in the dead-letter topic with origin headers; the rest is delivered', async () => {
-    await produce(
+    await produceRecords(
       input,
       Array.from({ length: RECORDS }, (_, i) => record(i)),
     );

@@ -4,6 +4,7 @@ import {
   consumeAll,
   createTopic,
   deleteTopics,
+  produceRecords,
   testBrokers,
   uniqueName,
 } from '../../support/kafka';
@@ -12,7 +13,6 @@ import {
   endOffsets,
   keyedRecord,
   PARTITIONS,
-  produce,
   recordCount,
   tally,
   waitUntil,
@@ -80,7 +80,7 @@ describe('pipeline: killed with SIGKILL mid-run and restarted', () => {
   });
 
   it('loses nothing: every record reaches the output after the restart', async () => {
-    await produce(
+    await produceRecords(
       input,
       Array.from({ length: RECORDS }, (_, i) => keyedRecord(i)),
     );

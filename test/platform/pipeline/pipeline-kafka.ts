@@ -1,13 +1,6 @@
 // Helpers shared by the pipeline's broker tests (not a test file itself).
-import type { Admin } from 'kafkajs';
 import { createLogger } from '../../../platform/log/logger';
-import {
-  newKafka,
-  produceRecords,
-  type TestRecord,
-  testBrokers,
-  uniqueName,
-} from '../../support/kafka';
+import { type TestRecord, testBrokers, withAdmin } from '../../support/kafka';
 
 export const PARTITIONS = 6;
 
@@ -34,16 +27,6 @@ export function client(): {
  */
 export function keyedRecord(i: number, keys = 600): TestRecord {
   return { key: `key-${i % keys}`, value: String(i) };
-}
-
-export async function withAdmin<T>(work: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = newKafka(uniqueName('pipeline-admin')).admin();
-  await admin.connect();
-  try {
-    return await work(admin);
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 /** End offsets (high watermarks) per partition. */
@@ -95,19 +78,4 @@ export function tally(values: Iterable<number>): {
     total++;
   }
   return { unique: counts.size, duplicates: total - counts.size, counts };
-}
-
-/**
- * produceRecords, tried again once when the broker had not yet caught up with a topic
- * created a moment ago ("This server does not host this topic-partition", seen on a loaded
- * machine right after createTopic).
- */
-export async function produce(topic: string, records: TestRecord[]): Promise<void> {
-  try {
-    await produceRecords(topic, records);
-  } catch (error) {
-    if ((error as { type?: unknown }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error;
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    await produceRecords(topic, records);
-  }
 }

@@ -1,13 +1,12 @@
 import type { KafkaSource } from '../../../platform/kafka/source/kafka-source';
 import { createPipeline, type Pipeline } from '../../../platform/pipeline/pipeline';
-import { createTopic, deleteTopics, uniqueName } from '../../support/kafka';
+import { createTopic, deleteTopics, produceRecords, uniqueName } from '../../support/kafka';
 import {
   client,
   committedOffsets,
   endOffsets,
   keyedRecord,
   PARTITIONS,
-  produce,
   quietLogger,
   tally,
   waitUntil,
@@ -23,7 +22,7 @@ describe('pipeline: members joining and leaving the group during a run', () => {
   afterAll(() => deleteTopics(input));
 
   it('two instances, a third joins, one leaves: nothing lost, duplicates counted', async () => {
-    await produce(
+    await produceRecords(
       input,
       Array.from({ length: RECORDS }, (_, i) => keyedRecord(i)),
     );

@@ -1,13 +1,12 @@
 import type { KafkaSource } from '../../../platform/kafka/source/kafka-source';
 import { createPipeline } from '../../../platform/pipeline/pipeline';
-import { createTopic, deleteTopics, uniqueName } from '../../support/kafka';
+import { createTopic, deleteTopics, produceRecords, uniqueName } from '../../support/kafka';
 import {
   client,
   committedOffsets,
   endOffsets,
   keyedRecord,
   PARTITIONS,
-  produce,
   quietLogger,
   tally,
   waitUntil,
@@ -31,7 +30,7 @@ describe('pipeline: a sink slowed to 1 ms per event', () => {
   afterAll(() => deleteTopics(input));
 
   it('pauses partitions, keeps the source buffer bounded, loses nothing and keeps its group membership', async () => {
-    await produce(
+    await produceRecords(
       input,
       Array.from({ length: RECORDS }, (_, i) => keyedRecord(i)),
     );

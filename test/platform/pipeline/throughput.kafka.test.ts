@@ -1,13 +1,18 @@
 import type { Message } from '../../../platform/message/message';
 import { createPipeline } from '../../../platform/pipeline/pipeline';
-import { consumeAll, createTopic, deleteTopics, uniqueName } from '../../support/kafka';
+import {
+  consumeAll,
+  createTopic,
+  deleteTopics,
+  produceRecords,
+  uniqueName,
+} from '../../support/kafka';
 import {
   client,
   committedOffsets,
   endOffsets,
   keyedRecord,
   PARTITIONS,
-  produce,
   quietLogger,
 } from './pipeline-kafka';
 
@@ -25,7 +30,7 @@ describe(`pipeline: ${RECORDS} records over ${PARTITIONS} partitions`, () => {
   afterAll(() => deleteTopics(input, output));
 
   it('source → processor → batcher → KafkaSink: all delivered, order kept per partition, offsets committed to the end', async () => {
-    await produce(
+    await produceRecords(
       input,
       Array.from({ length: RECORDS }, (_, i) => keyedRecord(i)),
     );
