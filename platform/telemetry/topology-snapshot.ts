@@ -9,12 +9,29 @@ export interface TopologyStage {
   readonly eventsIn: number;
   readonly eventsOut: number;
   readonly failures: number;
+  /**
+   * What the stage does in the pipeline: `source`, `processor`, `batcher`, `sink`,
+   * `repartition` (writes the internal topic of a repartition hop) or `stateful`.
+   */
+  readonly role?: string;
+  /** Which part of the pipeline the stage belongs to: 0 before the first repartition hop. */
+  readonly part?: number;
 }
 
 /** One subscription edge: `from` (producer) sends events to `to` (consumer) on demand. */
 export interface TopologySubscription {
   readonly from: string;
   readonly to: string;
+}
+
+/**
+ * A repartition hop: the stage `from` writes re-keyed messages to the internal `topic`,
+ * which the stage `to` (a source of the next part, in every instance) reads back.
+ */
+export interface TopologyHop {
+  readonly from: string;
+  readonly to: string;
+  readonly topic: string;
 }
 
 /** One source partition. */
@@ -41,4 +58,6 @@ export interface TopologySnapshot {
   readonly stages: readonly TopologyStage[];
   readonly subscriptions: readonly TopologySubscription[];
   readonly partitions: readonly TopologyPartition[];
+  /** Repartition hops between the parts of the pipeline (none for a one-part pipeline). */
+  readonly hops?: readonly TopologyHop[];
 }
