@@ -25,6 +25,7 @@ import type { PartitionState } from './partition-state';
 import { resolveTopics, type StartOffsets } from './resolve-topics';
 import { buildMessages, type SourceMessage } from './source-message';
 import type { SourceDependencies, SourceEvents, StopReport, TopicPartitions } from './source-types';
+import { SubscriptionAssigner } from './subscription-assigner';
 
 export type { SourceDependencies, SourceEvents, StopReport, TopicPartitions } from './source-types';
 
@@ -246,6 +247,8 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
       maxBytes: fetch.maxBytes,
       maxBytesPerPartition: fetch.maxBytesPerPartition,
       allowAutoTopicCreation: false,
+      // Members of one group may read different topics (a pipeline's repartition hop).
+      partitionAssigners: [SubscriptionAssigner],
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (event) => this.onGroupJoin(event));
