@@ -12,6 +12,17 @@ const LEVELS: Record<ClientOptions['logLevel'], logLevel> = {
 };
 
 /**
+ * kafkajs warns whenever an idempotent producer has a finite retry count, which every
+ * producer built on a client with `retry.retries` has. Ours are finite on purpose: a send
+ * is bounded by the producer's `sendTimeoutMs` and retried by the pipeline's policy, and
+ * delivery is at least once (exactly-once output goes through transactions, which abort
+ * on a failed send). The line names nothing an operator could change, so it goes to debug.
+ */
+const NOT_ACTIONABLE = new Set([
+  'Limiting retries for the idempotent producer may invalidate EoS guarantees',
+]);
+
+/**
  * A kafkajs client from validated {@link ClientOptions}; kafkajs's log lines go to the
  * platform logger (pino) under `component: 'kafkajs'` instead of kafkajs's console logger.
  */
@@ -33,7 +44,8 @@ export function createKafka(options: ClientOptions, log: Logger = rootLogger()):
       ({ namespace, level, log: entry }: LogEntry) => {
         const { message, timestamp: _timestamp, logger: _logger, ...extra } = entry;
         const fields = { namespace, ...extra };
-        if (level === logLevel.ERROR) kafkaLog.error(fields, message);
+        if (NOT_ACTIONABLE.has(message)) kafkaLog.debug(fields, message);
+        else if (level === logLevel.ERROR) kafkaLog.error(fields, message);
         else if (level === logLevel.WARN) kafkaLog.warn(fields, message);
         else if (level === logLevel.INFO) kafkaLog.info(fields, message);
         else kafkaLog.debug(fields, message);
