@@ -2,13 +2,90 @@
 # Runs jest with the given arguments, then prints one plain closing line
 # ("tests: N passed, N failed, N skipped") read from jest's JSON results, so that CI
 # logs end with the count whatever reporter is used. Exits with jest's status.
+#
+# A hang fails the run instead of waiting for CI's limit. Jest runs in its own process
+# group under a watchdog that reads the progress log of tools/jest-progress-reporter.js:
+#   - one test file running longer than JEST_FILE_LIMIT_S (default 900 s; a Kafka test
+#     times out after 180 s, so only a hang gets there),
+#   - the whole run longer than JEST_RUN_LIMIT_S (default 5400 s),
+#   - jest still alive JEST_EXIT_LIMIT_S (default 120 s) after the run completed (the
+#     reporter's own exit guard fires first, at JEST_EXIT_GRACE_S, default 60 s),
+# print the test files (and the test case) that had not finished, kill jest's process
+# group and exit 124.
 set -uo pipefail
 mkdir -p coverage
 # Application logs would bury jest's report; LOG_LEVEL=debug brings them back when needed.
 export LOG_LEVEL="${LOG_LEVEL:-fatal}"
-results=coverage/jest-results.json
-rm -f "$results"
-jest --json --outputFile="$results" "$@"
+# Per run: several jest runs may share this work tree.
+results=coverage/jest-results.$$.json
+export JEST_PROGRESS_FILE="${JEST_PROGRESS_FILE:-$(pwd)/coverage/jest-progress.$$.log}"
+file_limit="${JEST_FILE_LIMIT_S:-900}"
+run_limit="${JEST_RUN_LIMIT_S:-5400}"
+exit_limit="${JEST_EXIT_LIMIT_S:-120}"
+rm -f "$results" "$JEST_PROGRESS_FILE"
+
+# Files started and not ended, each with its start time and last test case started.
+unfinished() {
+  node -e '
+    const lines = require("fs").readFileSync(process.argv[1], "utf8").split("\n");
+    const open = new Map();
+    for (const line of lines) {
+      const m = /^(\S+) (file-start|file-end|case-start) (\S+)(?: :: (.*))?/.exec(line);
+      if (!m) continue;
+      const [, at, what, file, test] = m;
+      if (what === "file-start") open.set(file, { at: Date.parse(at), test: undefined });
+      else if (what === "file-end") open.delete(file);
+      else if (open.has(file)) open.get(file).test = test;
+    }
+    const now = Date.now();
+    for (const [file, { at, test }] of open) {
+      const s = Math.round((now - at) / 1000);
+      console.log(`${s} ${file}${test ? ` (last test started: "${test}")` : ""}`);
+    }
+  ' "$JEST_PROGRESS_FILE" 2>/dev/null
+}
+
+# Jest in a process group of its own (job control on), so the watchdog can stop all of it.
+set -m
+jest --json --outputFile="$results" "$@" &
+jest_pid=$!
+set +m
+trap 'kill -TERM -- -$jest_pid 2>/dev/null; exit 130' INT TERM
+
+started=$SECONDS
+completed_at=
+reason=
+while kill -0 "$jest_pid" 2>/dev/null; do
+  sleep 2
+  kill -0 "$jest_pid" 2>/dev/null || break
+  if [ -z "$completed_at" ] && grep -q ' run-complete$' "$JEST_PROGRESS_FILE" 2>/dev/null; then
+    completed_at=$SECONDS
+  fi
+  if [ -n "$completed_at" ] && ((SECONDS - completed_at > exit_limit)); then
+    reason="jest did not exit ${exit_limit} s after the run completed"
+  elif ((SECONDS - started > run_limit)); then
+    reason="the run took longer than ${run_limit} s (JEST_RUN_LIMIT_S)"
+  else
+    oldest=$(unfinished | sort -rn | head -1)
+    if [ -n "$oldest" ] && ((${oldest%% *} > file_limit)); then
+      reason="a test file ran longer than ${file_limit} s (JEST_FILE_LIMIT_S)"
+    fi
+  fi
+  if [ -n "$reason" ]; then
+    {
+      echo ""
+      echo "run-jest: HANG: $reason. Test files not finished (seconds running, file):"
+      unfinished | sed 's/^/  /'
+      echo "run-jest: killing jest (process group $jest_pid); progress log: $JEST_PROGRESS_FILE"
+    } >&2
+    kill -TERM -- -"$jest_pid" 2>/dev/null
+    sleep 5
+    kill -KILL -- -"$jest_pid" 2>/dev/null
+    wait "$jest_pid" 2>/dev/null
+    exit 124
+  fi
+done
+wait "$jest_pid"
 status=$?
 if [ -f "$results" ]; then
   node -e '
@@ -18,4 +95,5 @@ if [ -f "$results" ]; then
     if (r.numTotalTests === 0) { console.error("jest ran no test"); process.exit(1); }
   ' "$(pwd)/$results" || status=1
 fi
+rm -f "$results" "$JEST_PROGRESS_FILE"
 exit $status

@@ -1,5 +1,6 @@
 import { DEAD_LETTER_HEADERS } from '../../../platform/pipeline/dead-letter';
 import { createPipeline } from '../../../platform/pipeline/pipeline';
+import { stopAfterEach } from '../../support/cleanup';
 import {
   consumeAll,
   createTopic,
@@ -32,6 +33,7 @@ describe('pipeline: undecodable records and handler failures', () => {
     await createTopic(deadLetters, 1);
   });
   afterAll(() => deleteTopics(input, output, deadLetters));
+  const defer = stopAfterEach();
 
   it('1% undecodable and 1% failing records end in the dead-letter topic with origin headers; the rest is delivered', async () => {
     await produceRecords(
@@ -59,6 +61,7 @@ describe('pipeline: undecodable records and handler failures', () => {
       },
       { logger: quietLogger },
     );
+    defer(() => pipeline.stop());
     await pipeline.start();
     const expectedDead = Array.from({ length: RECORDS }, (_, i) => i).filter(
       (i) => undecodable(i) || failing(i),

@@ -21,6 +21,9 @@ import {
 const RECORDS = 30_000;
 const FIXTURES = path.join(__dirname, 'fixtures');
 
+/** Every child started, so afterEach kills what a failed test left running. */
+const children: ChildProcess[] = [];
+
 /** Starts the pipeline in a child process; resolves once it printed `ready`. */
 function startChild(
   env: Record<string, string>,
@@ -33,6 +36,7 @@ function startChild(
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
+  children.push(child);
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4_000);
@@ -68,16 +72,17 @@ describe('pipeline: killed with SIGKILL mid-run and restarted', () => {
   const input = uniqueName('kill-in');
   const output = uniqueName('kill-out');
   const group = uniqueName('kill-group');
-  const children: ChildProcess[] = [];
 
   beforeAll(async () => {
     await createTopic(input, PARTITIONS);
     await createTopic(output, PARTITIONS);
   });
-  afterAll(async () => {
-    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-    await deleteTopics(input, output);
+  afterEach(async () => {
+    const running = children.splice(0).filter((c) => c.exitCode === null && c.signalCode === null);
+    for (const child of running) child.kill('SIGKILL');
+    await Promise.all(running.map(exitOf));
   });
+  afterAll(() => deleteTopics(input, output));
 
   it('loses nothing: every record reaches the output after the restart', async () => {
     await produceRecords(
@@ -92,7 +97,6 @@ describe('pipeline: killed with SIGKILL mid-run and restarted', () => {
     };
 
     const first = await startChild(env);
-    children.push(first.child);
     await waitUntil(
       async () => (await recordCount(output)) >= RECORDS / 4,
       120_000,
@@ -105,7 +109,6 @@ describe('pipeline: killed with SIGKILL mid-run and restarted', () => {
     expect(beforeRestart).toBeLessThan(RECORDS);
 
     const second = await startChild(env);
-    children.push(second.child);
     let values: number[] = [];
     await waitUntil(
       async () => {

@@ -1,5 +1,6 @@
 import type { KafkaSource } from '../../../platform/kafka/source/kafka-source';
 import { createPipeline, type Pipeline } from '../../../platform/pipeline/pipeline';
+import { stopAfterEach } from '../../support/cleanup';
 import { createTopic, deleteTopics, produceRecords, uniqueName } from '../../support/kafka';
 import {
   client,
@@ -20,6 +21,7 @@ describe('pipeline: members joining and leaving the group during a run', () => {
 
   beforeAll(() => createTopic(input, PARTITIONS));
   afterAll(() => deleteTopics(input));
+  const defer = stopAfterEach();
 
   it('two instances, a third joins, one leaves: nothing lost, duplicates counted', async () => {
     await produceRecords(
@@ -62,6 +64,7 @@ describe('pipeline: members joining and leaving the group during a run', () => {
     const a = instance('member-a');
     const b = instance('member-b');
     const c = instance('member-c');
+    for (const p of [a, b, c]) defer(() => p.stop());
     let rebalances = 0;
     for (const p of [a, b, c]) {
       (p.source as unknown as KafkaSource).events.on('assigned', () => rebalances++);

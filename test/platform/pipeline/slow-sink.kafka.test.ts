@@ -1,5 +1,6 @@
 import type { KafkaSource } from '../../../platform/kafka/source/kafka-source';
 import { createPipeline } from '../../../platform/pipeline/pipeline';
+import { stopAfterEach } from '../../support/cleanup';
 import { createTopic, deleteTopics, produceRecords, uniqueName } from '../../support/kafka';
 import {
   client,
@@ -28,6 +29,7 @@ describe('pipeline: a sink slowed to 1 ms per event', () => {
 
   beforeAll(() => createTopic(input, PARTITIONS));
   afterAll(() => deleteTopics(input));
+  const defer = stopAfterEach();
 
   it('pauses partitions, keeps the source buffer bounded, loses nothing and keeps its group membership', async () => {
     await produceRecords(
@@ -75,6 +77,8 @@ describe('pipeline: a sink slowed to 1 ms per event', () => {
         maxPartitionBuffered = Math.max(maxPartitionBuffered, p.bufferedEvents);
       }
     }, 10);
+    defer(() => clearInterval(sampler));
+    defer(() => pipeline.stop());
 
     const started = Date.now();
     await pipeline.start();

@@ -1,5 +1,6 @@
 import type { Message } from '../../../platform/message/message';
 import { createPipeline } from '../../../platform/pipeline/pipeline';
+import { stopAfterEach } from '../../support/cleanup';
 import {
   consumeAll,
   createTopic,
@@ -28,6 +29,7 @@ describe(`pipeline: ${RECORDS} records over ${PARTITIONS} partitions`, () => {
     await createTopic(output, PARTITIONS);
   });
   afterAll(() => deleteTopics(input, output));
+  const defer = stopAfterEach();
 
   it('source → processor → batcher → KafkaSink: all delivered, order kept per partition, offsets committed to the end', async () => {
     await produceRecords(
@@ -58,6 +60,7 @@ describe(`pipeline: ${RECORDS} records over ${PARTITIONS} partitions`, () => {
       },
       { logger: quietLogger },
     );
+    defer(() => pipeline.stop());
     const started = Date.now();
     await pipeline.start();
 

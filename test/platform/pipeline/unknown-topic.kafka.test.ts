@@ -1,9 +1,11 @@
 import { KafkaTopicNotFoundError } from '../../../platform/kafka/errors';
 import { createPipeline } from '../../../platform/pipeline/pipeline';
+import { stopAfterEach } from '../../support/cleanup';
 import { uniqueName } from '../../support/kafka';
 import { client, quietLogger } from './pipeline-kafka';
 
 describe('pipeline: a topic that does not exist', () => {
+  const defer = stopAfterEach();
   it('fails start with the source error naming the topic, and stops cleanly', async () => {
     const missing = uniqueName('missing-topic');
     const pipeline = createPipeline(
@@ -15,6 +17,7 @@ describe('pipeline: a topic that does not exist', () => {
       },
       { logger: quietLogger },
     );
+    defer(() => pipeline.stop());
     const error = await pipeline.start().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KafkaTopicNotFoundError);
     expect((error as Error).message).toContain(missing);

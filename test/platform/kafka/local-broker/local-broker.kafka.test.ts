@@ -13,6 +13,7 @@ import { startLocalBroker } from '../../../../platform/kafka/local-broker/local-
 import { projectRoot } from '../../../../platform/kafka/local-broker/options';
 import { freePorts } from '../../../../platform/kafka/local-broker/ports';
 import { isAlive } from '../../../../platform/kafka/local-broker/processes';
+import { stopAfterEach } from '../../../support/cleanup';
 
 // Each test starts a JVM or two; on a busy two-core machine that takes tens of seconds.
 jest.setTimeout(120_000);
@@ -48,6 +49,7 @@ describe('local broker (real JVM)', () => {
     scratch = mkdtempSync(path.join(tmpdir(), 'local-broker-test-'));
   });
   afterEach(() => rmSync(scratch, { recursive: true, force: true }));
+  const defer = stopAfterEach();
 
   it('starts, answers a client, and stops leaving no process and no folder', async () => {
     const broker = await startLocalBroker();
@@ -106,6 +108,9 @@ describe('local broker (real JVM)', () => {
     ['SIGINT', 'interrupted (Ctrl-C) without a handler'],
   ] as const)('stops the JVM when the parent is %s (%s)', async (signal, _how) => {
     const { child, broker } = await parentWithBroker();
+    defer(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
     expect(isAlive(broker.pid)).toBe(true);
     child.kill(signal);
     // The watchdog polls every 0.5 s, then the JVM shuts down in order.

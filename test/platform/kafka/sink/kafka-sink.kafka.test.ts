@@ -4,6 +4,7 @@ import { KafkaSink } from '../../../../platform/kafka/sink/kafka-sink';
 import { createLogger } from '../../../../platform/log/logger';
 import type { Acknowledger, Message } from '../../../../platform/message/message';
 import { noopTelemetry, type Telemetry } from '../../../../platform/telemetry/telemetry';
+import { stopAfterEach } from '../../../support/cleanup';
 import { consumeAll, createTopic, newKafka, uniqueName } from '../../../support/kafka';
 
 // jest applies no per-project testTimeout: broker tests set their own.
@@ -45,6 +46,7 @@ function tracingTelemetry(): Telemetry & { sends: { topic: string; count: number
 }
 
 describe('KafkaSink against a broker', () => {
+  const defer = stopAfterEach();
   it('produces keys, headers and values, keeps the source partition, injects the trace', async () => {
     const topic = uniqueName('sink-out');
     await createTopic(topic, 3);
@@ -53,6 +55,7 @@ describe('KafkaSink against a broker', () => {
       { kafka: newKafka(), topic, partitioner: 'source', compression: 'gzip' },
       { telemetry, logger },
     );
+    defer(() => sink.stop());
     await sink.start();
     const messages = Array.from({ length: 300 }, (_, i) =>
       message(i, i % 3, { origin: 'test', traceparent: 'upstream', multi: ['a', 'b'] }),
@@ -86,6 +89,7 @@ describe('KafkaSink against a broker', () => {
   it('rejects an output topic that does not exist, at start', async () => {
     const topic = uniqueName('sink-missing');
     const sink = new KafkaSink({ kafka: newKafka(), topic }, { logger });
+    defer(() => sink.stop());
     await expect(sink.start()).rejects.toThrow(KafkaTopicNotFoundError);
     await expect(sink.start()).rejects.toThrow(
       `kafka-sink: topic '${topic}' does not exist; create it before starting (topics are never auto-created)`,
@@ -97,6 +101,7 @@ describe('KafkaSink against a broker', () => {
     const topic = uniqueName('dlq');
     await createTopic(topic, 1);
     const dlq = new DeadLetterProducer({ kafka: newKafka(), topic }, { logger });
+    defer(() => dlq.stop());
     await dlq.start();
     await dlq.send([
       {

@@ -71,37 +71,44 @@ describe('SourceConsumer when the broker disappears', () => {
     const seen = new Set<string>();
     let delivered = 0;
     let pulling = true;
-    const pull = (async () => {
-      while (pulling) {
-        const batch = source.take(50);
-        for (const m of batch) seen.add(`${m.partition}:${m.offset}`);
-        delivered += batch.length;
-        source.acknowledger.ack(batch, []);
-        await sleep(10);
-      }
-    })();
-    await source.start();
-    await until(() => seen.size >= total / 3, 60_000, 'a third');
+    try {
+      const pull = (async () => {
+        while (pulling) {
+          const batch = source.take(50);
+          for (const m of batch) seen.add(`${m.partition}:${m.offset}`);
+          delivered += batch.length;
+          source.acknowledger.ack(batch, []);
+          await sleep(10);
+        }
+      })();
+      await source.start();
+      await until(() => seen.size >= total / 3, 60_000, 'a third');
 
-    process.kill(broker.pid, 'SIGSTOP');
-    const frozenAt = seen.size;
-    await sleep(10_000);
-    process.kill(broker.pid, 'SIGCONT');
+      process.kill(broker.pid, 'SIGSTOP');
+      const frozenAt = seen.size;
+      await sleep(10_000);
+      process.kill(broker.pid, 'SIGCONT');
 
-    await until(() => seen.size >= total, 120_000, 'every record after the outage');
-    await until(() => source.ready, 60_000, 'ready again');
-    pulling = false;
-    await pull;
-    const report = await source.stop();
-    process.stderr.write(
-      `outage: ${seen.size} distinct, ${delivered - seen.size} duplicates, ${frozenAt} before the freeze; events ${JSON.stringify(events)}\n`,
-    );
-    expect(seen.size).toBe(total);
-    // Not ready while frozen, ready again after, never failed.
-    const lost = events.findIndex((e) => e.startsWith('not-ready') && !e.endsWith('stopping'));
-    expect(lost).toBeGreaterThan(0);
-    expect(events.slice(lost).includes('ready')).toBe(true);
-    expect(events.filter((e) => e.startsWith('failed'))).toEqual([]);
-    expect(report.unacknowledged).toBe(0);
+      await until(() => seen.size >= total, 120_000, 'every record after the outage');
+      await until(() => source.ready, 60_000, 'ready again');
+      pulling = false;
+      await pull;
+      const report = await source.stop();
+      process.stderr.write(
+        `outage: ${seen.size} distinct, ${delivered - seen.size} duplicates, ${frozenAt} before the freeze; events ${JSON.stringify(events)}\n`,
+      );
+      expect(seen.size).toBe(total);
+      // Not ready while frozen, ready again after, never failed.
+      const lost = events.findIndex((e) => e.startsWith('not-ready') && !e.endsWith('stopping'));
+      expect(lost).toBeGreaterThan(0);
+      expect(events.slice(lost).includes('ready')).toBe(true);
+      expect(events.filter((e) => e.startsWith('failed'))).toEqual([]);
+      expect(report.unacknowledged).toBe(0);
+    } finally {
+      // A failed run must not leave the pull loop, the consumer or a frozen broker behind.
+      pulling = false;
+      process.kill(broker.pid, 'SIGCONT');
+      await source.stop();
+    }
   });
 });

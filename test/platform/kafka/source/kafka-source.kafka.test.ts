@@ -7,6 +7,7 @@ import { createLogger } from '../../../../platform/log/logger';
 import type { PartitionSnapshot, Telemetry } from '../../../../platform/telemetry/telemetry';
 import { noopTelemetry } from '../../../../platform/telemetry/telemetry';
 import { Consumer, type ConsumerOptions } from '../../../../stages';
+import { stopAfterEach } from '../../../support/cleanup';
 import { createTopic, newKafka, produceRecords, uniqueName } from '../../../support/kafka';
 
 // jest applies no per-project testTimeout: broker tests set their own.
@@ -63,6 +64,7 @@ async function committed(groupId: string, topic: string): Promise<Map<number, nu
 }
 
 describe('KafkaSource stage against a broker', () => {
+  const defer = stopAfterEach();
   it('emits every record on demand, in order per partition, and commits the end on shutdown', async () => {
     const topic = uniqueName('stage-all');
     await createTopic(topic, 6);
@@ -91,6 +93,7 @@ describe('KafkaSource stage against a broker', () => {
       { logger, telemetry },
     );
     const acker = new Acker({ subscribeTo: [{ producer: source, maxDemand: 1000 }] });
+    defer(() => source.shutdown());
     source.start();
     acker.start();
     await source.whenStarted();
@@ -128,10 +131,13 @@ describe('KafkaSource stage against a broker', () => {
       { logger },
     );
     const acker = new Acker({ subscribeTo: [{ producer: source, maxDemand: 50 }] }, 5);
+    defer(() => source.shutdown());
     source.start();
     acker.start();
     let maxBuffered = 0;
-    while (acker.received < 3_000) {
+    // Bounded: a loop left running after a failed test would keep jest alive.
+    const deadline = Date.now() + 90_000;
+    while (acker.received < 3_000 && Date.now() < deadline) {
       maxBuffered = Math.max(maxBuffered, source.bufferedEvents);
       await sleep(5);
     }
@@ -153,6 +159,7 @@ describe('KafkaSource stage against a broker', () => {
       { kafka: newKafka(), groupId: uniqueName('g'), topics: [topic] },
       { logger },
     );
+    defer(() => source.stop());
     await expect(source.whenStarted()).rejects.toThrow(KafkaTopicNotFoundError);
     await source.stop();
   });

@@ -150,11 +150,14 @@ describe('SourceConsumer against a broker', () => {
     // returns a whole record batch, even one larger than maxBytesPerPartition.
     const producer = newKafka().producer();
     await producer.connect();
-    const all = records(6_000, 'x'.repeat(90));
-    for (let i = 0; i < all.length; i += 60) {
-      await producer.send({ topic, acks: -1, messages: all.slice(i, i + 60) });
+    try {
+      const all = records(6_000, 'x'.repeat(90));
+      for (let i = 0; i < all.length; i += 60) {
+        await producer.send({ topic, acks: -1, messages: all.slice(i, i + 60) });
+      }
+    } finally {
+      await producer.disconnect();
     }
-    await producer.disconnect();
     const highWaterEvents = 200;
     const maxBytesPerPartition = 8 * 1024; // ≤ ~80 records of ~100 bytes per fetch
     const source = newSource({
