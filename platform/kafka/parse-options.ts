@@ -43,7 +43,15 @@ function describe(schema: z.ZodType, issue: Issue, input: unknown): string {
     return `unknown key${keys.length > 1 ? 's' : ''} ${keys.join(', ')}${list}`;
   }
   const value = valueAt(input, issue.path);
-  return `${where || 'options'} ${issue.message}; got ${show(value)}`;
+  const last = String(issue.path[issue.path.length - 1] ?? '');
+  const shown = SECRET_KEY.test(last) ? `${kindOf(value)} (redacted)` : show(value);
+  return `${where || 'options'} ${issue.message}; got ${shown}`;
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return /^[aeiou]/.test(typeof value) ? `an ${typeof value}` : `a ${typeof value}`;
 }
 
 /** The keys an object schema at `path` accepts (through defaults, optionals and pipes). */
@@ -93,18 +101,29 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return current;
 }
 
-/** A short, readable rendering of a bad value for the error message. */
+/** Keys whose values never appear in a message: credentials and private keys. */
+const SECRET_KEY = /pass(word|phrase)?$|secret|token|credential|^key$/i;
+
+/** The longest rendering of a bad value: a huge value would drown the message. */
+const MAX_SHOWN = 80;
+
+/**
+ * A short, readable rendering of a bad value for the error message. Secrets inside it (a
+ * `password`, a TLS `key`) are replaced by `"<redacted>"`: options errors end up in logs.
+ */
 export function show(value: unknown): string {
   if (value === undefined) return 'nothing';
-  if (typeof value === 'string') return JSON.stringify(value);
   if (value instanceof RegExp) return String(value);
   if (typeof value === 'function') return 'a function';
   if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'symbol') return String(value);
   let text: string;
   try {
-    text = JSON.stringify(value) ?? String(value);
+    text =
+      JSON.stringify(value, (key, inner) => (SECRET_KEY.test(key) ? '<redacted>' : inner)) ??
+      String(value);
   } catch {
     text = Object.prototype.toString.call(value);
   }
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 3)}...` : text;
 }

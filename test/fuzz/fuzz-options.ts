@@ -1,0 +1,220 @@
+// The fuzz driver shared by every options schema: from one valid example it breaks one
+// place at a time (a value replaced or removed, an unknown key added), asks the schema
+// itself whether the result is malformed, and checks what the component's validation
+// does with it. A malformed input must be refused with the component's own error class,
+// in one message that names the key path; nothing may crash, leak a secret or print a
+// stack trace. The run completing is the proof that no validation hangs.
+import fc from 'fast-check';
+import type { z } from 'zod';
+import { badValue, REMOVE, unknownKey } from './bad-values';
+import { defOf, type Path, type Site, sitesOf, unwrap } from './schema-sites';
+
+/** A component's options under test. */
+export interface FuzzTarget {
+  /** Used in test names. */
+  readonly name: string;
+  /** The schema the sites and the "is it malformed" judgement come from. */
+  readonly schema: z.ZodType;
+  /** A valid example that reaches as many options as possible. */
+  readonly example: () => unknown;
+  /** The component's own entry point: returns, or throws its error. */
+  validate(input: unknown): unknown;
+  /** The error class every refusal must be an instance of. */
+  readonly errorClass: abstract new (
+    ...args: never[]
+  ) => Error;
+  /** The key path as the component's messages write it. */
+  formatPath(path: Path): string;
+  /** How many problems the error reports (one mutation must give exactly one). */
+  problemCount(error: Error): number;
+  /** Strings of the example that must never show in a message (passwords, private keys). */
+  readonly secrets?: readonly string[];
+}
+
+/** Tallies shown in the test names and asserted at the end. */
+export interface FuzzCounts {
+  malformed: number;
+  unknownKeys: number;
+  acceptedOrRefused: number;
+}
+
+/** Longest message accepted as "clear": a long bad value must be shortened. */
+const MAX_MESSAGE = 1_200;
+
+function clone(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(clone);
+  if (
+    typeof value === 'object' &&
+    value !== null &&
+    Object.getPrototypeOf(value) === Object.prototype
+  ) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clone(v)]));
+  }
+  return value;
+}
+
+function getAt(root: unknown, path: Path): unknown {
+  let node = root;
+  for (const key of path) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string | number, unknown>)[key];
+  }
+  return node;
+}
+
+function setAt(root: unknown, path: Path, value: unknown): unknown {
+  if (path.length === 0) return value === REMOVE ? undefined : value;
+  const parent = getAt(root, path.slice(0, -1)) as Record<string | number, unknown>;
+  const key = path[path.length - 1]!;
+  if (value === REMOVE) delete parent[key];
+  else parent[key] = value;
+  return root;
+}
+
+function outcome(target: FuzzTarget, input: unknown): { error?: unknown } {
+  try {
+    target.validate(input);
+    return {};
+  } catch (error) {
+    return { error };
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (value === REMOVE) return '(key removed)';
+  if (typeof value === 'symbol' || typeof value === 'bigint') return String(value);
+  try {
+    return JSON.stringify(value)?.slice(0, 80) ?? String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
+/** A refusal is clear: the component's class, short, no stack trace, no secret. */
+function expectClearRefusal(target: FuzzTarget, error: unknown, planted: unknown): Error {
+  if (!(error instanceof target.errorClass)) {
+    throw new Error(
+      `${target.name}: expected a ${target.errorClass.name}, got ${String(error)}${error instanceof Error ? `\n${error.stack}` : ''}`,
+    );
+  }
+  const message = error.message;
+  expect(message.length).toBeGreaterThan(0);
+  expect(message.length).toBeLessThanOrEqual(MAX_MESSAGE);
+  expect(message).not.toMatch(/\n\s+at\s/);
+  expect(message).not.toMatch(/\.(ts|js):\d+/);
+  const plantedText = typeof planted === 'string' ? planted : '';
+  for (const secret of target.secrets ?? []) {
+    if (!plantedText.includes(secret)) expect(message).not.toContain(secret);
+  }
+  return error;
+}
+
+function isInRecord(target: FuzzTarget, site: Site): boolean {
+  if (site.path.length === 0) return false;
+  let node: z.ZodType | undefined = target.schema;
+  for (const key of site.path.slice(0, -1)) {
+    const def = defOf(unwrap(node!));
+    if (def.type === 'object') node = def.shape?.[String(key)];
+    else if (def.type === 'record') node = def.valueType;
+    else if (def.type === 'array') node = def.element;
+    else return false;
+    if (node === undefined) return false;
+  }
+  return defOf(unwrap(node!)).type === 'record';
+}
+
+/**
+ * One value replaced or removed at one site per run. Malformed per the schema: refused
+ * clearly, naming the path. Not malformed: accepted, or refused clearly (a check across
+ * options may still object).
+ */
+export function replacementProperty(
+  target: FuzzTarget,
+  counts: FuzzCounts,
+): fc.IPropertyWithHooks<[[string, unknown]]> {
+  // Sites are drawn by their printed path, so a counterexample reads `["client.sasl", 5]`.
+  const sites = new Map(
+    sitesOf(target.schema, target.example()).map((s) => [target.formatPath(s.path) || '(root)', s]),
+  );
+  return fc.property(
+    fc
+      .constantFrom(...sites.keys())
+      .chain((at) => fc.tuple(fc.constant(at), badValue(sites.get(at)!.schema))),
+    ([at, value]) => {
+      const s = sites.get(at)!;
+      // Removing an entry of a record (a named batcher, a property) is not malformed.
+      fc.pre(!(value === REMOVE && isInRecord(target, s)));
+      const input = setAt(clone(target.example()), s.path, value);
+      const judged = getAt(input, s.guard.path);
+      const malformed = !s.guard.schema.safeParse(judged).success;
+      const { error } = outcome(target, input);
+      if (!malformed) {
+        counts.acceptedOrRefused++;
+        if (error !== undefined) expectClearRefusal(target, error, value);
+        return;
+      }
+      if (error === undefined) {
+        throw new Error(
+          `${target.name}: ${target.formatPath(s.path)} = ${describeValue(value)} was accepted, but the schema refuses it`,
+        );
+      }
+      const refused = expectClearRefusal(target, error, value);
+      if (s.guard.path.length > 0)
+        expect(refused.message).toContain(target.formatPath(s.guard.path));
+      expect(target.problemCount(refused)).toBe(1);
+      counts.malformed++;
+    },
+  );
+}
+
+/** One unknown key added to one strict object per run: refused, naming the key. */
+export function unknownKeyProperty(
+  target: FuzzTarget,
+  counts: FuzzCounts,
+): fc.IPropertyWithHooks<[[string, string]]> {
+  const strict = new Map(
+    sitesOf(target.schema, target.example())
+      .filter(
+        (s) => s.strictKeys !== undefined && typeof getAt(target.example(), s.path) === 'object',
+      )
+      .map((s) => [target.formatPath(s.path) || '(root)', s]),
+  );
+  return fc.property(
+    fc
+      .constantFrom(...strict.keys())
+      .chain((at) => fc.tuple(fc.constant(at), unknownKey(strict.get(at)!.strictKeys!))),
+    ([at, key]) => {
+      const s = strict.get(at)!;
+      const input = clone(target.example());
+      (getAt(input, s.path) as Record<string, unknown>)[key] = 1;
+      const { error } = outcome(target, input);
+      if (error === undefined) {
+        throw new Error(
+          `${target.name}: unknown key ${key} at ${target.formatPath(s.path)} was accepted`,
+        );
+      }
+      const refused = expectClearRefusal(target, error, key);
+      const inUnion = s.guard.path !== s.path || defOf(unwrap(s.schema)).type === 'union';
+      if (inUnion) {
+        if (s.guard.path.length > 0)
+          expect(refused.message).toContain(target.formatPath(s.guard.path));
+      } else {
+        expect(refused.message).toContain(key);
+        if (s.path.length > 0) expect(refused.message).toContain(target.formatPath(s.path));
+      }
+      expect(target.problemCount(refused)).toBe(1);
+      counts.unknownKeys++;
+    },
+  );
+}
+
+/** The example is valid: without this, every "refused" above would prove nothing. */
+export function expectExampleAccepted(target: FuzzTarget): void {
+  const { error } = outcome(target, target.example());
+  if (error !== undefined) throw error;
+}
+
+/** Site count, for the test names. */
+export function siteCount(target: FuzzTarget): number {
+  return sitesOf(target.schema, target.example()).length;
+}
