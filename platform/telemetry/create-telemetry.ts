@@ -268,6 +268,8 @@ export function createTelemetry(options: TelemetryOptions): PipelineTelemetry {
         topic: p.topic,
         partition: p.partition,
         paused: p.paused,
+        ...(p.operatorPaused !== undefined ? { operatorPaused: p.operatorPaused } : {}),
+        ...(p.owner !== undefined ? { owner: p.owner } : {}),
         lag:
           p.highWatermark >= 0 && p.committed >= 0
             ? Math.max(0, p.highWatermark - p.committed)

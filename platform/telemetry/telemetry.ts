@@ -9,7 +9,12 @@ export interface PartitionSnapshot {
   readonly highWatermark: number;
   /** Next offset to consume per the last successful commit, -1 before the first commit. */
   readonly committed: number;
+  /** Fetching is paused, by back-pressure or by an operator. */
   readonly paused: boolean;
+  /** Optional: an operator paused it (it stays paused until the operator resumes it). */
+  readonly operatorPaused?: boolean;
+  /** Optional: the group member that owns the partition (this instance's member id). */
+  readonly owner?: string;
   readonly bufferedEvents: number;
   readonly bufferedBytes: number;
   /** `Date.now()` of the last successful commit, 0 before the first. */

@@ -38,7 +38,12 @@ export interface TopologyHop {
 export interface TopologyPartition {
   readonly topic: string;
   readonly partition: number;
+  /** Fetching is paused, by back-pressure or by an operator. */
   readonly paused: boolean;
+  /** An operator paused it (`POST /control/pause`); absent when the source does not say. */
+  readonly operatorPaused?: boolean;
+  /** The group member id that owns the partition; absent before the first join. */
+  readonly owner?: string;
   /** High watermark − committed offset; `null` while either is unknown. */
   readonly lag: number | null;
   readonly highWatermark: number;

@@ -2,6 +2,7 @@ import type { EventEmitter } from 'node:events';
 import { Producer, type ProducerOptions, type StopReason } from '../../../stages';
 import type { Acknowledger } from '../../message/message';
 import type { PartitionSnapshot } from '../../telemetry/telemetry';
+import type { PauseScope } from './operator-pauses';
 import type { KafkaSourceOptions, KafkaSourceOptionsInput } from './options';
 import type { PauseEvent } from './partition-queues';
 import {
@@ -141,6 +142,30 @@ export class KafkaSource extends Producer<SourceMessage> {
   /** Emitted messages not yet acknowledged (current assignment). */
   inFlight(): number {
     return this.core.inFlight();
+  }
+
+  /**
+   * Pauses fetching the whole source (`{}`), a topic (`{ topic }`) or one partition
+   * (`{ topic, partition }`) for an operator, without leaving the group: buffered messages
+   * stay buffered, back-pressure never resumes it, and it outlives rebalances. Returns
+   * false when it was already paused. Throws `KafkaTopicNotFoundError` for a topic this
+   * source does not read. (Not `pause`: the stage core has its own, for handler calls.)
+   */
+  pauseFetching(scope: PauseScope = {}): boolean {
+    return this.core.pause(scope);
+  }
+
+  /**
+   * Lifts an operator's pause (and the narrower ones inside it). Returns false when nothing
+   * was paused there; throws `KafkaSourceStateError` when a wider pause holds it.
+   */
+  resumeFetching(scope: PauseScope = {}): boolean {
+    return this.core.resume(scope);
+  }
+
+  /** The operator's pauses in force, widest first (`{}` is the whole source). */
+  operatorPauses(): PauseScope[] {
+    return this.core.operatorPauses();
   }
 
   /** Commits what finished now. */

@@ -1,3 +1,5 @@
+import { OperatorPauses, type PauseScope } from './operator-pauses';
+
 /** Anything that knows its size in bytes (a Message does: key plus value). */
 export interface Sized {
   readonly size: number;
@@ -25,10 +27,17 @@ export interface PauseEvent {
   readonly bufferedBytes: number;
 }
 
-/** Called when a queue crosses a mark; the source pauses or resumes fetching there. */
+/** Why fetching a partition stopped or restarted: its queue's marks, or an operator. */
+export type PauseCause = 'backpressure' | 'operator';
+
+/**
+ * Called when a partition's fetching must stop or may restart; the source pauses or
+ * resumes it in the consumer. Called only when the combined state changes: a partition
+ * paused for both causes is resumed once neither holds.
+ */
 export interface PauseListener {
-  onPause(topic: string, partition: number): void;
-  onResume(topic: string, partition: number): void;
+  onPause(topic: string, partition: number, cause: PauseCause): void;
+  onResume(topic: string, partition: number, cause: PauseCause): void;
 }
 
 /** The records buffered for one assigned partition. Read-only outside this module. */
@@ -38,7 +47,12 @@ export class PartitionQueue<T extends Sized> {
   head = 0;
   events = 0;
   bytes = 0;
+  /** Fetching is paused, for either reason (what `/topology` and the paused gauge show). */
   paused = false;
+  /** The queue reached a high mark and was not yet drained to the low marks. */
+  full = false;
+  /** An operator paused it: take() skips it and draining does not resume it. */
+  held = false;
 
   constructor(
     readonly topic: string,
@@ -60,6 +74,10 @@ export class PartitionQueue<T extends Sized> {
  * high mark plus one fetched batch. {@link take} serves partitions round-robin, in shares
  * of the remaining demand, so a busy partition cannot starve the others, and resumes every
  * paused queue that it drains to its low marks.
+ *
+ * An operator's pause ({@link pauseByOperator}) is a second, independent reason to stop
+ * fetching a partition: take() leaves its buffered events where they are, and only the
+ * operator's resume lifts it, whatever demand drains meanwhile.
  */
 export class PartitionQueues<T extends Sized> {
   private readonly byTopic = new Map<string, Map<number, PartitionQueue<T>>>();
@@ -71,6 +89,8 @@ export class PartitionQueues<T extends Sized> {
   private historyStart = 0;
   private pauses = 0;
   private resumes = 0;
+  private readonly operator = new OperatorPauses();
+  private heldQueues = 0;
 
   constructor(
     private readonly marks: WaterMarks,
@@ -122,8 +142,52 @@ export class PartitionQueues<T extends Sized> {
       queue = new PartitionQueue<T>(topic, partition);
       partitions.set(partition, queue);
       this.ring.push(queue);
+      if (this.operator.holds(topic, partition)) this.setHeld(queue, true);
     }
     return queue;
+  }
+
+  /**
+   * Pauses what `scope` names for the operator, now and for partitions assigned later.
+   * Buffered events of a paused partition stay buffered (take() skips them) until it is
+   * resumed. Returns false when it was already paused.
+   */
+  pauseByOperator(scope: PauseScope): boolean {
+    const changed = this.operator.pause(scope);
+    this.applyOperator();
+    return changed;
+  }
+
+  /**
+   * Lifts the operator's pause of `scope` (and narrower ones inside it). A partition whose
+   * queue is still over its marks stays paused until demand drains it. Returns false when
+   * nothing was paused there; throws `WiderPauseHolds` when a wider pause covers it.
+   */
+  resumeByOperator(scope: PauseScope): boolean {
+    const changed = this.operator.resume(scope);
+    this.applyOperator();
+    return changed;
+  }
+
+  /** The operator's pauses in force, widest first. */
+  operatorPauses(): PauseScope[] {
+    return this.operator.list();
+  }
+
+  private applyOperator(): void {
+    for (const queue of this.ring) {
+      const held = this.operator.holds(queue.topic, queue.partition);
+      if (held !== queue.held) this.setHeld(queue, held);
+    }
+  }
+
+  private setHeld(queue: PartitionQueue<T>, held: boolean): void {
+    queue.held = held;
+    this.heldQueues += held ? 1 : -1;
+    if (queue.full) return; // fetching stays paused for the marks either way
+    queue.paused = held;
+    if (held) this.listener.onPause(queue.topic, queue.partition, 'operator');
+    else this.listener.onResume(queue.topic, queue.partition, 'operator');
   }
 
   /**
@@ -140,6 +204,7 @@ export class PartitionQueues<T extends Sized> {
     }
     this.byTopic.clear();
     this.ring = [];
+    this.heldQueues = 0;
     this.cursor = 0;
     this.totalEvents = 0;
     this.totalBytes = 0;
@@ -167,41 +232,51 @@ export class PartitionQueues<T extends Sized> {
     this.totalEvents += added;
     this.totalBytes += bytes;
     if (
-      !queue.paused &&
+      !queue.full &&
       (queue.events >= this.marks.highEvents || queue.bytes >= this.marks.highBytes)
     ) {
-      queue.paused = true;
+      queue.full = true;
       this.record(queue, 'pause');
-      this.listener.onPause(queue.topic, queue.partition);
+      if (!queue.held) {
+        queue.paused = true;
+        this.listener.onPause(queue.topic, queue.partition, 'backpressure');
+      }
     }
   }
 
   /**
    * Takes up to `demand` items, fairly across partitions: each round gives every non-empty
    * queue an equal share of what is still wanted (at least one), starting after the queue
-   * served last. Order within a partition is kept.
+   * served last. Order within a partition is kept. Partitions an operator paused are skipped.
    */
   take(demand: number): T[] {
-    const wanted = Math.min(demand, this.totalEvents);
+    const wanted = Math.min(demand, this.heldQueues > 0 ? this.takeable() : this.totalEvents);
     if (wanted <= 0) return [];
     const out = new Array<T>(wanted);
     let filled = 0;
     const ring = this.ring;
     while (filled < wanted) {
       let nonEmpty = 0;
-      for (const queue of ring) if (queue.events > 0) nonEmpty += 1;
+      for (const queue of ring) if (queue.events > 0 && !queue.held) nonEmpty += 1;
       const share = Math.max(1, Math.floor((wanted - filled) / nonEmpty));
       const start = this.cursor;
       for (let step = 0; step < ring.length && filled < wanted; step++) {
         const index = (start + step) % ring.length;
         const queue = ring[index]!;
-        if (queue.events === 0) continue;
+        if (queue.events === 0 || queue.held) continue;
         const count = Math.min(share, queue.events, wanted - filled);
         filled = this.takeFrom(queue, count, out, filled);
         this.cursor = (index + 1) % ring.length;
       }
     }
     return out;
+  }
+
+  /** Events in queues take() may serve (not operator-paused). */
+  private takeable(): number {
+    let n = 0;
+    for (const queue of this.ring) if (!queue.held) n += queue.events;
+    return n;
   }
 
   private takeFrom(queue: PartitionQueue<T>, count: number, out: T[], at: number): number {
@@ -228,14 +303,14 @@ export class PartitionQueues<T extends Sized> {
     } else {
       queue.head = head;
     }
-    if (
-      queue.paused &&
-      queue.events <= this.marks.lowEvents &&
-      queue.bytes <= this.marks.lowBytes
-    ) {
-      queue.paused = false;
+    if (queue.full && queue.events <= this.marks.lowEvents && queue.bytes <= this.marks.lowBytes) {
+      queue.full = false;
       this.record(queue, 'resume');
-      this.listener.onResume(queue.topic, queue.partition);
+      // An operator's pause outlives the drain: only the operator's resume lifts it.
+      if (!queue.held) {
+        queue.paused = false;
+        this.listener.onResume(queue.topic, queue.partition, 'backpressure');
+      }
     }
     return at;
   }

@@ -10,11 +10,12 @@ import { type Logger, logger as rootLogger } from '../../log/logger';
 import type { Acknowledger, Message } from '../../message/message';
 import { noopTelemetry, type PartitionSnapshot, type Telemetry } from '../../telemetry/telemetry';
 import { createKafka } from '../client/create-kafka';
-import { KafkaSourceStateError } from '../errors';
+import { KafkaSourceStateError, KafkaTopicNotFoundError } from '../errors';
 import { parseOptions } from '../parse-options';
 import { isRebalancing } from './is-rebalancing';
 import { OffsetCommitter } from './offset-committer';
 import { OffsetTracker } from './offset-tracker';
+import type { PauseScope } from './operator-pauses';
 import {
   type KafkaSourceOptions,
   type KafkaSourceOptionsInput,
@@ -65,6 +66,8 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
   private stopping: Promise<StopReport> | undefined;
   private readyNow = false;
   private joins = 0;
+  /** This member's id in the group, from the last join. */
+  private memberId: string | undefined;
   /** A rebalance is under way: queued messages are about to be dropped, hand none out. */
   private revoking = false;
   /** A request timed out and nothing answered since. */
@@ -92,9 +95,10 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
         lowBytes: q.lowWaterBytes,
       },
       {
-        onPause: (topic, partition) => {
+        onPause: (topic, partition, cause) => {
           this.consumer?.pause([{ topic, partitions: [partition] }]);
-          this.telemetry.recordPause(topic, partition);
+          // The pauses counter measures back-pressure; operator actions have their own.
+          if (cause === 'backpressure') this.telemetry.recordPause(topic, partition);
         },
         onResume: (topic, partition) => this.consumer?.resume([{ topic, partitions: [partition] }]),
       },
@@ -152,6 +156,8 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
       highWatermark: s.highWatermark,
       committed: s.committed,
       paused: s.queue.paused,
+      operatorPaused: s.queue.held,
+      owner: this.memberId,
       bufferedEvents: s.queue.events,
       bufferedBytes: s.queue.bytes,
       lastCommitAt: s.lastCommitAt,
@@ -219,6 +225,51 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
   stop(): Promise<StopReport> {
     this.stopping ??= this.doStop();
     return this.stopping;
+  }
+
+  /**
+   * An operator's pause of the whole source (`{}`), a topic or a partition: fetching stops
+   * there and buffered messages stay buffered, without leaving the group; it outlives
+   * rebalances and back-pressure resumes. Returns false when it was already paused. Throws
+   * {@link KafkaTopicNotFoundError} for a topic this source does not read.
+   */
+  pause(scope: PauseScope = {}): boolean {
+    return this.queues.pauseByOperator(this.checkScope(scope));
+  }
+
+  /**
+   * Lifts an operator's pause of `scope` and of narrower scopes inside it. Returns false
+   * when nothing was paused there; throws {@link KafkaSourceStateError} when a wider pause
+   * holds it (resume that one).
+   */
+  resume(scope: PauseScope = {}): boolean {
+    let changed: boolean;
+    try {
+      changed = this.queues.resumeByOperator(this.checkScope(scope));
+    } catch (error) {
+      if (error instanceof KafkaTopicNotFoundError) throw error;
+      throw new KafkaSourceStateError(
+        `KafkaSource '${this.options.name}': ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    if (changed && this.queues.bufferedEvents > 0) this.onAvailable?.();
+    return changed;
+  }
+
+  /** The operator's pauses in force, widest first. */
+  operatorPauses(): PauseScope[] {
+    return this.queues.operatorPauses();
+  }
+
+  private checkScope(scope: PauseScope): PauseScope {
+    if (scope.topic !== undefined && !this.subscribed.includes(scope.topic)) {
+      throw new KafkaTopicNotFoundError(
+        `KafkaSource '${this.options.name}': topic '${scope.topic}' is not one this source reads (${this.subscribed.map((t) => `'${t}'`).join(', ') || 'none yet: not started'})`,
+        [scope.topic],
+      );
+    }
+    return scope;
   }
 
   /** Commits what finished now (also runs on the interval, on rebalance and on stop). */
@@ -335,6 +386,7 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
   private onGroupJoin(event: ConsumerGroupJoinEvent): void {
     const consumer = this.consumer!;
     this.joins += 1;
+    this.memberId = event.payload.memberId;
     if (this.joins > 1) this.telemetry.recordRebalance();
     // Eager rebalancing: every partition was revoked. Drop all buffers and start a new
     // generation everywhere; kafkajs fetches each partition again from the committed offset.

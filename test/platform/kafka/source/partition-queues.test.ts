@@ -181,3 +181,144 @@ describe('PartitionQueues', () => {
     );
   });
 });
+
+describe('PartitionQueues: operator pauses', () => {
+  const roomy: WaterMarks = { highEvents: 10, lowEvents: 4, highBytes: 1e9, lowBytes: 1e9 };
+
+  function withCauses(): PauseListener & { calls: string[] } {
+    const calls: string[] = [];
+    return {
+      calls,
+      onPause: (topic, partition, cause) => calls.push(`pause ${topic}/${partition} ${cause}`),
+      onResume: (topic, partition, cause) => calls.push(`resume ${topic}/${partition} ${cause}`),
+    };
+  }
+
+  it('skips an operator-paused partition in take() and serves it again after the resume', () => {
+    const listener = withCauses();
+    const queues = new PartitionQueues<Item>(roomy, listener);
+    const a = queues.add('t', 0);
+    const b = queues.add('t', 1);
+    queues.push(a, items(0, 0, 3));
+    queues.push(b, items(1, 0, 3));
+    expect(queues.pauseByOperator({ topic: 't', partition: 0 })).toBe(true);
+    expect(a.paused).toBe(true);
+    expect(a.held).toBe(true);
+    const taken = queues.take(100);
+    expect(taken.map((i) => i.partition)).toEqual([1, 1, 1]);
+    expect(queues.take(100)).toEqual([]);
+    expect(queues.bufferedEvents).toBe(3);
+    expect(queues.resumeByOperator({ topic: 't', partition: 0 })).toBe(true);
+    expect(a.paused).toBe(false);
+    expect(queues.take(100).map((i) => i.seq)).toEqual([0, 1, 2]);
+    expect(listener.calls).toEqual(['pause t/0 operator', 'resume t/0 operator']);
+  });
+
+  // The point of keeping the two causes apart: demand draining a full queue must not resume a
+  // partition the operator paused.
+  it('draining a full queue does not resume a partition the operator paused', () => {
+    const listener = withCauses();
+    const queues = new PartitionQueues<Item>(roomy, listener);
+    const q = queues.add('t', 0);
+    queues.push(q, items(0, 0, 12));
+    expect(listener.calls).toEqual(['pause t/0 backpressure']);
+    queues.take(10);
+    expect(q.full).toBe(false);
+    expect(listener.calls).toEqual(['pause t/0 backpressure', 'resume t/0 backpressure']);
+    queues.push(q, items(0, 12, 10));
+    expect(q.full).toBe(true);
+    // Already paused for the marks: the operator's pause needs no second consumer pause.
+    queues.pauseByOperator({ topic: 't' });
+    expect(q.paused).toBe(true);
+    expect(queues.take(100)).toEqual([]);
+    expect(q.paused).toBe(true);
+    // Released while still full: stays paused until demand drains it.
+    queues.resumeByOperator({ topic: 't' });
+    expect(q.paused).toBe(true);
+    queues.take(8);
+    expect(q.paused).toBe(false);
+    expect(listener.calls).toEqual([
+      'pause t/0 backpressure',
+      'resume t/0 backpressure',
+      'pause t/0 backpressure',
+      'resume t/0 backpressure',
+    ]);
+  });
+
+  it('applies a topic or whole-source pause to partitions assigned later (after a rebalance)', () => {
+    const listener = withCauses();
+    const queues = new PartitionQueues<Item>(roomy, listener);
+    queues.add('a', 0);
+    queues.pauseByOperator({ topic: 'a' });
+    queues.clear();
+    const again = queues.add('a', 0);
+    const other = queues.add('b', 0);
+    expect(again.paused).toBe(true);
+    expect(other.paused).toBe(false);
+    queues.pauseByOperator({});
+    expect(other.paused).toBe(true);
+    expect(queues.operatorPauses()).toEqual([{}, { topic: 'a' }]);
+    expect(() => queues.resumeByOperator({ topic: 'b' })).toThrow(
+      "topic 'b' is paused as part of the whole source: resume the whole source ({}) instead",
+    );
+    expect(queues.resumeByOperator({})).toBe(true);
+    expect(again.paused).toBe(false);
+    expect(other.paused).toBe(false);
+    expect(queues.operatorPauses()).toEqual([]);
+    expect(listener.calls).toEqual([
+      'pause a/0 operator',
+      'pause a/0 operator',
+      'pause b/0 operator',
+      'resume a/0 operator',
+      'resume b/0 operator',
+    ]);
+  });
+
+  it('property: take() never returns an event of an operator-paused partition, and loses none', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.record({
+              op: fc.constant('push' as const),
+              p: fc.nat(2),
+              n: fc.integer({ min: 1, max: 8 }),
+            }),
+            fc.record({ op: fc.constant('take' as const), n: fc.integer({ min: 1, max: 20 }) }),
+            fc.record({ op: fc.constant('hold' as const), p: fc.nat(2) }),
+            fc.record({ op: fc.constant('release' as const), p: fc.nat(2) }),
+          ),
+          { maxLength: 60 },
+        ),
+        (ops) => {
+          const queues = new PartitionQueues<Item>(roomy, withCauses());
+          const qs = [0, 1, 2].map((p) => queues.add('t', p));
+          const next = [0, 0, 0];
+          const got: Item[] = [];
+          for (const o of ops) {
+            if (o.op === 'push') {
+              queues.push(qs[o.p]!, items(o.p, next[o.p]!, o.n));
+              next[o.p]! += o.n;
+            } else if (o.op === 'take') {
+              const held = new Set(qs.filter((q) => q.held).map((q) => q.partition));
+              const taken = queues.take(o.n);
+              expect(taken.length).toBeLessThanOrEqual(o.n);
+              for (const i of taken) expect(held.has(i.partition)).toBe(false);
+              got.push(...taken);
+            } else if (o.op === 'hold') {
+              queues.pauseByOperator({ topic: 't', partition: o.p });
+            } else {
+              queues.resumeByOperator({ topic: 't', partition: o.p });
+            }
+          }
+          queues.resumeByOperator({});
+          got.push(...queues.take(1e6));
+          for (const p of [0, 1, 2]) {
+            const seqs = got.filter((i) => i.partition === p).map((i) => i.seq);
+            expect(seqs).toEqual(Array.from({ length: next[p]! }, (_, k) => k));
+          }
+        },
+      ),
+    );
+  });
+});

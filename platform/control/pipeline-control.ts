@@ -1,0 +1,109 @@
+import { KafkaSourceStateError, KafkaTopicNotFoundError } from '../kafka/errors';
+import { KafkaSource } from '../kafka/source/kafka-source';
+import type { PauseScope } from '../kafka/source/operator-pauses';
+import type {
+  BatcherSettings,
+  Controllable,
+  PauseOutcome,
+  ProcessorSettings,
+  RuntimeSettings,
+} from './controllable';
+import { ControlError } from './controllable';
+
+/**
+ * What a pipeline exposes so that `POST /control/set` can change it at run time. The
+ * control looks for these methods on the object it is given and answers 501 while they are
+ * missing.
+ */
+export interface RuntimeTunable {
+  /** The current sizes of every batcher and the processors' concurrency. */
+  runtimeSettings(): RuntimeSettings;
+  /** Applies from the next batch on; throws for an unknown batcher name. */
+  setBatcher(name: string, settings: BatcherSettings): void | Promise<void>;
+  /** Adds or stops processor stages until `concurrency` run; resolves when they do. */
+  setProcessorConcurrency(concurrency: number): void | Promise<void>;
+}
+
+/** Anything with a name and a source stage: a `Pipeline`, or an application's own wiring. */
+export interface WithSource {
+  readonly name: string;
+  readonly source: unknown;
+}
+
+const isTunable = (v: unknown): v is RuntimeTunable =>
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as RuntimeTunable).runtimeSettings === 'function' &&
+  typeof (v as RuntimeTunable).setBatcher === 'function' &&
+  typeof (v as RuntimeTunable).setProcessorConcurrency === 'function';
+
+function sourceAction(source: KafkaSource, act: () => boolean): PauseOutcome {
+  try {
+    const changed = act();
+    return { changed, paused: source.operatorPauses() };
+  } catch (error) {
+    if (error instanceof KafkaTopicNotFoundError) {
+      throw new ControlError('not_found', error.message, { cause: error });
+    }
+    if (error instanceof KafkaSourceStateError) {
+      throw new ControlError('conflict', error.message, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/**
+ * The {@link Controllable} of a pipeline whose source is a {@link KafkaSource}: pause and
+ * resume go to the source (fetching stops, the member stays in the group); `set` goes to the
+ * pipeline's {@link RuntimeTunable} methods when it has them.
+ *
+ * @example
+ * const control = createControlCenter({ token: process.env.CONTROL_TOKEN, registry,
+ *   targets: [controlPipeline(pipeline)] });
+ */
+export function controlPipeline(pipeline: WithSource): Controllable {
+  const { name, source } = pipeline;
+  if (!(source instanceof KafkaSource)) {
+    throw new ControlError(
+      'unsupported',
+      `pipeline '${name}': only a pipeline reading Kafka can be paused (its source is ${
+        (source as { constructor?: { name?: string } })?.constructor?.name ?? typeof source
+      })`,
+    );
+  }
+  const tunable = isTunable(pipeline) ? pipeline : undefined;
+  const cannotSet = (what: string) =>
+    new ControlError(
+      'unsupported',
+      `pipeline '${name}' cannot change ${what} at run time: the pipeline does not expose ` +
+        'runtimeSettings/setBatcher/setProcessorConcurrency',
+    );
+  return {
+    name,
+    topics: () => source.topics,
+    pause: (scope: PauseScope) => sourceAction(source, () => source.pauseFetching(scope)),
+    resume: (scope: PauseScope) => sourceAction(source, () => source.resumeFetching(scope)),
+    paused: () => source.operatorPauses(),
+    settings: () => tunable?.runtimeSettings() ?? null,
+    setBatcher(batcher: string, settings: BatcherSettings) {
+      if (!tunable) throw cannotSet('batch sizes');
+      const known = Object.keys(tunable.runtimeSettings().batchers);
+      if (!known.includes(batcher)) {
+        throw new ControlError(
+          'not_found',
+          `pipeline '${name}' has no batcher '${batcher}'; its batchers: ${
+            known.map((b) => `'${b}'`).join(', ') || 'none'
+          }`,
+        );
+      }
+      return tunable.setBatcher(batcher, settings);
+    },
+    setProcessors(settings: ProcessorSettings) {
+      if (!tunable || tunable.runtimeSettings().processors === null) {
+        throw cannotSet('the processors’ concurrency');
+      }
+      if (settings.concurrency === undefined) return;
+      return tunable.setProcessorConcurrency(settings.concurrency);
+    },
+  };
+}
