@@ -3,9 +3,12 @@ import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response } from 'express';
 import { Registry } from 'prom-client';
 import { z } from 'zod';
+import type { ControlCenter } from '../control/control-center';
 import { optionsError, TelemetryError } from '../telemetry/telemetry-errors';
 import type { TopologySnapshot } from '../telemetry/topology-snapshot';
+import { controlRoutes } from './control-routes';
 import { type EventLoopLag, monitorEventLoopLag } from './event-loop-lag';
+import { createLiveFeed } from './live-feed';
 import { livePage } from './live-page';
 
 /** Environment variables {@link httpOptionsFromEnv} reads. */
@@ -41,6 +44,22 @@ export const httpServerOptionsSchema = z
     topology: fn<() => TopologySnapshot | readonly TopologySnapshot[]>(
       '() => TopologySnapshot | TopologySnapshot[]',
     ).optional(),
+    /**
+     * Operator actions (`POST /control/pause|resume|set`, `GET /control`) and the live
+     * page's buttons. Default: none (the page is read only, `/control/*` answers 404).
+     */
+    control: z
+      .custom<ControlCenter>(
+        (v) =>
+          typeof v === 'object' &&
+          v !== null &&
+          typeof (v as ControlCenter).act === 'function' &&
+          typeof (v as ControlCenter).authorize === 'function',
+        { error: 'must be a ControlCenter (createControlCenter)' },
+      )
+      .optional(),
+    /** How often the live page's feed (`/events`) samples and pushes, milliseconds. */
+    feedIntervalMs: z.number().int().min(50).max(60_000).default(1000),
     /** `/healthz` fails when the event loop lagged more than this (milliseconds). */
     maxEventLoopLagMs: z.number().positive().default(2000),
     /** Where the event-loop lag comes from (tests inject one). Default: Node's sampler. */
@@ -100,7 +119,8 @@ function healthOf(report: HealthReport | boolean): HealthReport {
  * Starts the observability server: `/metrics` (Prometheus text), `/healthz` (liveness:
  * event loop and stages; never broker reachability, so a broker outage does not restart
  * every pod), `/readyz` (group joined and partitions assigned; 503 while shutting down),
- * `/topology` (JSON `{ pipelines: [...] }`) and `/`, a live page that polls those two.
+ * `/topology` (JSON `{ pipelines: [...] }`), `/events` (the live page's Server-Sent Events),
+ * `/`, the live page, and with a `control`, `GET /control` and `POST /control/pause|resume|set`.
  *
  * Resolves once listening. Rejects with `HTTP_PORT_IN_USE` when the port is taken.
  */
@@ -158,10 +178,33 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   app.get('/', (_req: Request, res: Response) => {
     res.type('html').set('Cache-Control', 'no-store').send(livePage);
   });
+  const topology = () => (o.topology ? normalise(o.topology()) : []);
+  const feed = createLiveFeed({
+    registry: o.registry,
+    topology,
+    eventLoopLagMs: () => lag.lagMs(),
+    intervalMs: o.feedIntervalMs,
+    ...(o.control ? { control: o.control } : {}),
+  });
+  app.get('/events', (req: Request, res: Response) => feed.handle(req, res));
+  if (o.control) {
+    app.use(controlRoutes(o.control));
+  } else {
+    app.all('/control{/*rest}', (_req: Request, res: Response) => {
+      res.status(404).json({
+        error: {
+          code: 'not_found',
+          message:
+            'control is not available in this process: it serves no control (read only); an application enables it with a CONTROL_TOKEN',
+        },
+      });
+    });
+  }
 
   const server = createServer(app);
   await listen(server, o.port, o.host).catch((error: unknown) => {
     ownLag?.stop();
+    feed.close();
     throw error;
   });
   const address = server.address() as AddressInfo;
@@ -177,6 +220,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     close() {
       shuttingDown = true;
       ownLag?.stop();
+      feed.close();
       return new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();

@@ -1,28 +1,28 @@
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { Registry } from 'prom-client';
+import { createControlCenter } from '../../../platform/control/control-center';
+import type { Controllable, PauseScope } from '../../../platform/control/controllable';
 import { type HttpServer, startHttpServer } from '../../../platform/http/http-server';
+import { createLogger } from '../../../platform/log/logger';
 import { createTelemetry } from '../../../platform/telemetry/create-telemetry';
 import type { PartitionSnapshot } from '../../../platform/telemetry/telemetry';
 
-// The live page in a real headless Chromium (Debian's, installed by `make test-tools`).
+// The live page in a real headless Chromium (Debian's, installed by `make test-tools`), fed
+// by an injected topology. The same page against a running Kafka pipeline is in
+// live-page.kafka.test.ts.
 let browser: Browser;
-let server: HttpServer;
+const servers: HttpServer[] = [];
+const logger = createLogger({ level: 'silent' });
 
 beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-gpu',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-sync'],
   });
 }, 60_000);
 
 afterAll(async () => {
-  await server?.close();
+  for (const s of servers) await s.close();
   await browser?.close();
 });
 
@@ -33,71 +33,238 @@ function partition(p: number, paused: boolean, committed: number): PartitionSnap
     highWatermark: 1000,
     committed,
     paused,
+    operatorPaused: false,
+    owner: 'member-1',
     bufferedEvents: paused ? 5000 : 10,
     bufferedBytes: 0,
     lastCommitAt: Date.now() - 2000,
   };
 }
 
-it('renders stages, paused partitions and lag from the topology, and keeps refreshing', async () => {
+/** A repartitioned pipeline's topology: source → processor → repartition ⇢ source.1 → sink. */
+function fixture() {
   const telemetry = createTelemetry({ pipeline: 'metrics', registry: new Registry() });
-  let pausedOne = true;
+  const state = { paused: true, sourceOut: 1000 };
   telemetry.observe({
     stages: () => [
-      { stage: 'source', kind: 'producer', pendingDemand: 2000, bufferedEvents: 5010 },
-      { stage: 'processor_0', pendingDemand: 500, bufferedEvents: 0, subscribedTo: ['source'] },
-      { stage: 'sink', pendingDemand: 100, bufferedEvents: 3, subscribedTo: ['processor_0'] },
+      {
+        stage: 'metrics.source',
+        kind: 'producer',
+        pendingDemand: 2000,
+        bufferedEvents: 5010,
+        eventsIn: 0,
+        eventsOut: state.sourceOut,
+      },
+      {
+        stage: 'metrics.processor.0',
+        kind: 'producer_consumer',
+        pendingDemand: 500,
+        bufferedEvents: 0,
+        subscribedTo: ['metrics.source'],
+        eventsIn: state.sourceOut,
+        eventsOut: state.sourceOut,
+      },
+      {
+        stage: 'metrics.repartition',
+        kind: 'consumer',
+        pendingDemand: 10,
+        bufferedEvents: 0,
+        subscribedTo: ['metrics.processor.0'],
+        eventsIn: state.sourceOut,
+        eventsOut: 0,
+      },
+      {
+        stage: 'metrics.source.1',
+        kind: 'producer',
+        pendingDemand: 7,
+        bufferedEvents: 0,
+        eventsIn: 0,
+        eventsOut: state.sourceOut,
+      },
+      {
+        stage: 'metrics.sink',
+        kind: 'consumer',
+        pendingDemand: 100,
+        bufferedEvents: 3,
+        subscribedTo: ['metrics.source.1'],
+        eventsIn: state.sourceOut,
+        eventsOut: 0,
+      },
     ],
-    partitions: () => [partition(0, false, 990), partition(1, pausedOne, 400)],
+    partitions: () => [partition(0, false, 990), partition(1, state.paused, 400)],
   });
-  telemetry.setReady(true);
-  telemetry.recordBatch('processor_0', { eventsIn: 100, eventsOut: 100, seconds: 0.01 });
-  server = await startHttpServer({
-    port: 0,
-    host: '127.0.0.1',
-    registry: telemetry.registry,
-    topology: () => telemetry.topology(),
-    readiness: () => telemetry.ready,
+  // The hop comes from the pipeline (the lead's repartition step); here it is added as that
+  // step will report it, to see the page draw it.
+  const topology = () => ({
+    ...telemetry.topology(),
+    hops: [
+      { from: 'metrics.repartition', to: 'metrics.source.1', topic: 'metrics-by-key-repartition' },
+    ],
   });
+  return { telemetry, state, topology };
+}
 
-  const page = await browser.newPage();
+async function open(server: HttpServer): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(server.url);
+  return { page, errors };
+}
 
-  const stageRow = page.locator('[data-pipeline="metrics"] tr[data-stage="processor_0"]');
-  await stageRow.waitFor({ timeout: 10_000 });
-  expect(await page.locator('tr[data-stage]').count()).toBe(3);
-  const cells = await stageRow.locator('td').allTextContents();
-  expect(cells.slice(0, 4)).toEqual(['processor_0', '', '500', '0']);
-  expect(await page.locator('#ready-metrics').textContent()).toBe('ready');
-  expect(await page.locator('.edges').textContent()).toBe(
-    'Subscriptions: source → processor_0, processor_0 → sink',
+it('draws the stages as a graph with the repartition hop, partitions with owner, and moving numbers; read only without a token', async () => {
+  const { telemetry, state, topology } = fixture();
+  telemetry.setReady(true);
+  const server = await startHttpServer({
+    port: 0,
+    host: '127.0.0.1',
+    registry: telemetry.registry,
+    topology,
+    feedIntervalMs: 200,
+  });
+  servers.push(server);
+  const { page, errors } = await open(server);
+
+  await page.locator('[data-node="metrics.processor.0"]').waitFor({ timeout: 10_000 });
+  expect(await page.locator('svg.graph [data-node]').count()).toBe(5);
+  expect(await page.locator('[data-edge="metrics.source->metrics.processor.0"]').count()).toBe(1);
+  const hop = page.locator('[data-edge="metrics.repartition->metrics.source.1"]');
+  expect(await hop.getAttribute('class')).toBe('edge hop');
+  expect(await page.locator('.hop-label').textContent()).toBe('via metrics-by-key-repartition');
+  expect(await page.locator('[data-node="metrics.processor.0"] .node-buf').textContent()).toBe(
+    'demand 500 · buffered 0',
   );
+  expect(await page.locator('#ready-metrics').textContent()).toBe('ready');
+  expect(await page.locator('#read-only').textContent()).toBe(
+    'read only: started without CONTROL_TOKEN',
+  );
+  expect(await page.locator('button[data-action]').count()).toBe(0);
 
   const paused = page.locator('tr[data-partition="samples<raw>/1"]');
   expect(await paused.getAttribute('data-paused')).toBe('true');
-  expect(await paused.locator('td').allTextContents()).toEqual(
-    expect.arrayContaining(['samples<raw>', '1', 'paused', '600']),
-  );
-  expect(await page.locator('tr[data-partition="samples<raw>/0"] td').nth(2).textContent()).toBe(
-    'flowing',
-  );
-  expect(await page.locator('#process').textContent()).toMatch(/RSS \d+ MiB/);
+  expect(await paused.locator('td.state').textContent()).toBe('paused (back-pressure)');
+  expect(await paused.locator('td.owner').textContent()).toBe('member-1');
 
-  // The page polls: a resumed partition and more events show up without a reload, with a rate.
-  pausedOne = false;
-  telemetry.recordBatch('processor_0', { eventsIn: 400, eventsOut: 400, seconds: 0.01 });
-  // Strings, not functions: they run in the page, where `document` exists.
-  await page.waitForFunction(
-    `document.querySelector('tr[data-partition="samples<raw>/1"]')?.getAttribute('data-paused') === 'false'`,
-    undefined,
-    { timeout: 10_000 },
-  );
-  await page.waitForFunction(
-    `document.querySelector('tr[data-stage="processor_0"] td:nth-child(7)')?.textContent === '500'`,
-    undefined,
-    { timeout: 10_000 },
-  );
+  // Pushed, not polled by the page: more events give a rate, the partition resumes.
+  state.paused = false;
+  const timer = setInterval(() => {
+    state.sourceOut += 100;
+  }, 100);
+  try {
+    await page.waitForFunction(
+      `/in [1-9][0-9.]*\\/s/.test(document.querySelector('[data-rate="metrics.processor.0"]')?.textContent ?? '')`,
+      undefined,
+      { timeout: 10_000 },
+    );
+    await page.waitForFunction(
+      `document.querySelector('tr[data-partition="samples<raw>/1"]')?.getAttribute('data-paused') === 'false'`,
+      undefined,
+      { timeout: 10_000 },
+    );
+    await page.waitForFunction(
+      `document.querySelectorAll('[data-plot="throughput"] polyline').length === 2`,
+      undefined,
+      { timeout: 10_000 },
+    );
+  } finally {
+    clearInterval(timer);
+  }
+  // A run artifact (coverage/ is not committed): what the page looked like.
+  await page.screenshot({ path: 'coverage/live-page-fixture.png', fullPage: true });
   expect(errors).toEqual([]);
+  await page.close();
+}, 60_000);
+
+it('sends an operator action with the typed token, shows the refusal of a wrong one', async () => {
+  const { telemetry, topology } = fixture();
+  const calls: string[] = [];
+  const paused: PauseScope[] = [];
+  const target: Controllable = {
+    name: 'metrics',
+    topics: () => ['samples<raw>'],
+    pause(scope) {
+      calls.push(`pause ${JSON.stringify(scope)}`);
+      paused.push(scope);
+      return { changed: true, paused: [...paused] };
+    },
+    resume(scope) {
+      calls.push(`resume ${JSON.stringify(scope)}`);
+      paused.length = 0;
+      return { changed: true, paused: [] };
+    },
+    paused: () => [...paused],
+    settings: () => ({
+      batchers: { default: { batchSize: 100, batchTimeoutMs: 50 } },
+      processors: { concurrency: 2 },
+    }),
+    setBatcher: (name, s) => {
+      calls.push(`setBatcher ${name} ${JSON.stringify(s)}`);
+    },
+    setProcessors: (s) => {
+      calls.push(`setProcessors ${JSON.stringify(s)}`);
+    },
+  };
+  const control = createControlCenter({
+    token: 'right-token',
+    targets: [target],
+    registry: telemetry.registry,
+    logger,
+  });
+  const server = await startHttpServer({
+    port: 0,
+    host: '127.0.0.1',
+    registry: telemetry.registry,
+    topology,
+    control,
+    feedIntervalMs: 200,
+  });
+  servers.push(server);
+  const { page, errors } = await open(server);
+  const pauseOne = page.locator(
+    'tr[data-partition="samples<raw>/0"] button[data-action="pause-partition"]',
+  );
+  await pauseOne.waitFor({ timeout: 10_000 });
+
+  await page.fill('#token', 'wrong-token');
+  await pauseOne.click();
+  await page.waitForFunction(
+    `document.querySelector('#action-status')?.textContent?.startsWith('401')`,
+    undefined,
+    { timeout: 10_000 },
+  );
+  expect(await page.locator('#action-status').textContent()).toBe(
+    '401 the bearer token is not the one this process was started with',
+  );
+  expect(calls).toEqual([]);
+
+  await page.fill('#token', 'right-token');
+  await page
+    .locator('tr[data-partition="samples<raw>/0"] button[data-action="pause-partition"]')
+    .click();
+  await page.waitForFunction(
+    `document.querySelector('#action-status')?.textContent === 'paused partition samples<raw>/0'`,
+    undefined,
+    { timeout: 10_000 },
+  );
+  expect(calls).toEqual(['pause {"topic":"samples<raw>","partition":0}']);
+  await page.waitForFunction(
+    `[...document.querySelectorAll('#actions li')].some((li) => li.textContent.includes('pause: paused partition samples<raw>/0'))`,
+    undefined,
+    { timeout: 10_000 },
+  );
+  expect(await page.locator('#actions li[data-outcome="refused"]').count()).toBe(1);
+
+  await page.locator('[data-setting="default.batchSize"]').fill('250');
+  await page.locator('button[data-action="set-batcher"]').click();
+  await page.waitForFunction(
+    `document.querySelector('#action-status')?.textContent?.startsWith("set batcher 'default'")`,
+    undefined,
+    { timeout: 10_000 },
+  );
+  expect(calls.at(-1)).toBe('setBatcher default {"batchSize":250,"batchTimeoutMs":50}');
+  expect(
+    await telemetry.registry.getSingleMetricAsString('kafka_stages_control_actions_total'),
+  ).toContain('kafka_stages_control_actions_total{pipeline="metrics",action="pause"} 1');
+  expect(errors).toEqual([]);
+  await page.close();
 }, 60_000);
