@@ -9,7 +9,13 @@ export type RejectReason =
   | 'timestamp_out_of_range'
   | 'too_many_labels'
   | 'label_too_long'
-  | 'line_too_long';
+  | 'line_too_long'
+  // OTLP input (parse/otlp-samples.ts): no known data type; bucket counts that do not match
+  // the bounds or the count; a start time after the time; delta histograms and the like.
+  | 'otlp_unknown_type'
+  | 'otlp_bad_histogram'
+  | 'otlp_bad_time'
+  | 'otlp_unsupported';
 
 /** A refused input: the reason, a human-readable detail, and a bounded excerpt of it. */
 export interface Reject {
