@@ -8,9 +8,10 @@ import { kafkaSinkOptionsSchema } from '../../platform/kafka/sink/options';
 import { kafkaSourceOptionsSchema } from '../../platform/kafka/source/options';
 import {
   expectExampleAccepted,
-  type FuzzCounts,
   type FuzzTarget,
+  newCounts,
   replacementProperty,
+  report,
   siteCount,
   unknownKeyProperty,
 } from './fuzz-options';
@@ -38,7 +39,7 @@ const client = () => ({
 });
 
 const dotted = (path: Path) => path.map(String).join('.');
-const oneLine = (error: Error) => error.message.split('\n').length;
+const lines = (error: Error) => error.message.split('\n');
 
 const source: FuzzTarget = {
   name: 'KafkaSource',
@@ -60,7 +61,7 @@ const source: FuzzTarget = {
   validate: (input) => parseOptions('KafkaSource', kafkaSourceOptionsSchema, input),
   errorClass: KafkaOptionsError,
   formatPath: dotted,
-  problemCount: oneLine,
+  problems: lines,
   secrets: [PASSWORD, PRIVATE_KEY],
 };
 
@@ -83,12 +84,13 @@ const sink: FuzzTarget = {
   validate: (input) => parseOptions('KafkaSink', kafkaSinkOptionsSchema, input),
   errorClass: KafkaOptionsError,
   formatPath: dotted,
-  problemCount: oneLine,
+  problems: lines,
   secrets: [PASSWORD, PRIVATE_KEY],
 };
 
 describe.each([source, sink])('$name options, fuzzed from the schema', (target) => {
-  const counts: FuzzCounts = { malformed: 0, unknownKeys: 0, acceptedOrRefused: 0 };
+  const counts = newCounts();
+  afterAll(() => report(target, counts));
 
   it('accepts the example the fuzzer starts from', () => {
     expectExampleAccepted(target);
