@@ -4,7 +4,8 @@ export type KafkaStageErrorCode =
   | 'KAFKA_TOPIC_NOT_FOUND'
   | 'KAFKA_SOURCE_STATE'
   | 'KAFKA_COMMIT_FAILED'
-  | 'KAFKA_PRODUCE_FAILED';
+  | 'KAFKA_PRODUCE_FAILED'
+  | 'KAFKA_INTERNAL_TOPIC_MISMATCH';
 
 /**
  * Base of the closed set of Kafka stage errors. `code` is stable (match on it, not on the
@@ -78,5 +79,22 @@ export class KafkaProduceError extends KafkaStageError {
   ) {
     super(message, options);
     this.retriable = options.retriable;
+  }
+}
+
+/**
+ * An internal topic of the pipeline (a repartition topic) exists with settings that would
+ * give wrong results: another partition count (keys would land elsewhere than before) or a
+ * cleanup policy other than `delete` (compaction would drop records). Checked at start.
+ */
+export class KafkaInternalTopicError extends KafkaStageError {
+  readonly code = 'KAFKA_INTERNAL_TOPIC_MISMATCH';
+  readonly retriable = false;
+
+  constructor(
+    message: string,
+    readonly topic: string,
+  ) {
+    super(message);
   }
 }

@@ -58,6 +58,32 @@ export interface Message<T = unknown> {
   /** Processing attempts so far (retries increase it). */
   attempts: number;
   readonly acknowledger: Acknowledger;
+  /**
+   * Parts of the message a handler refused while the rest goes on (a bad line of a
+   * multi-line record): each is written to the dead-letter topic with the whole record as
+   * it arrived, before the message is passed on. Set with {@link rejectPart}.
+   */
+  rejectedParts?: PartRejection[];
+}
+
+/** One refused part of a message: why, and where in the record. */
+export interface PartRejection {
+  /** Short, bounded reason (a metric label): `unparseable`, `invalid_value`… */
+  readonly reason: string;
+  readonly detail: string;
+  /** Position of the part in the record (a line number, from 1), or -1. */
+  readonly position: number;
+}
+
+/**
+ * Refuses one part of a message and keeps the rest: the pipeline writes a dead-letter record
+ * for the part (the record as it arrived, the reason and the position in headers) and waits
+ * for the broker's confirmation before passing the message on.
+ */
+export function rejectPart<T>(message: Message<T>, rejection: PartRejection): Message<T> {
+  if (message.rejectedParts) message.rejectedParts.push(rejection);
+  else message.rejectedParts = [rejection];
+  return message;
 }
 
 /** Marks a message as failed; returns it for chaining. The pipeline keeps running. */

@@ -1,11 +1,12 @@
 import { type Dispatcher, Producer } from '../../stages/index';
 import { DeadLetterProducer } from '../kafka/dead-letter';
+import { buildKafkaHop, type KafkaHop } from '../kafka/repartition/kafka-hop';
 import { KafkaSink } from '../kafka/sink/kafka-sink';
 import type { KafkaSinkOptionsInput } from '../kafka/sink/options';
 import { KafkaSource } from '../kafka/source/kafka-source';
 import type { KafkaSourceOptionsInput } from '../kafka/source/options';
 import type { SourceMessage } from '../kafka/source/source-message';
-import type { Logger } from '../log/logger';
+import { type Logger, logger as rootLogger } from '../log/logger';
 import type { Message } from '../message/message';
 import type { Telemetry } from '../telemetry/telemetry';
 import type { Sink } from './deliver-batch';
@@ -120,4 +121,19 @@ export function buildDeadLetterSend(
     send: producer.send,
     lifecycle: { start: () => producer.start(), stop: () => producer.stop() },
   };
+}
+
+/** The repartition hop of a pipeline (its Kafka side). */
+export type Hop = KafkaHop;
+
+/** Builds the hop from the validated options: the source must be KafkaSource options. */
+export function buildHop(options: ValidPipelineOptions, deps: { logger?: Logger }): Hop {
+  const source = options.source as KafkaSourceOptionsInput;
+  const hop = buildKafkaHop(
+    options.name,
+    options.repartition!,
+    source,
+    (deps.logger ?? rootLogger()).child({ pipeline: options.name, hop: options.repartition!.step }),
+  );
+  return hop;
 }

@@ -19,6 +19,8 @@ export const DEAD_LETTER_HEADERS = {
   errorClass: 'dlq.error.class',
   errorMessage: 'dlq.error.message',
   attempts: 'dlq.attempts',
+  /** For a refused part of a record (see `rejectPart`): its position, a line number. */
+  position: 'dlq.position',
 } as const;
 
 /** Error messages are cut here: a header is not the place for a stack of megabytes. */
@@ -78,6 +80,12 @@ export interface DeadLetterer {
    * unacknowledged, so they are delivered again after a restart.
    */
   deadLetter(messages: readonly Message[]): Promise<void>;
+  /**
+   * Writes one dead-letter record per refused part of each message (`rejectedParts`, then
+   * cleared) and waits for the broker's confirmation; the messages themselves go on and are
+   * not acknowledged here. Without a dead-letter topic the parts are only counted.
+   */
+  deadLetterParts(messages: readonly Message[]): Promise<void>;
 }
 
 export interface DeadLettererSettings {
@@ -99,27 +107,48 @@ export interface DeadLettererSettings {
 export function createDeadLetterer(settings: DeadLettererSettings): DeadLetterer {
   const { pipeline, topic, send, retry, telemetry, rawValue } = settings;
   const stopping = settings.stopping ?? (() => true);
+  // At least 3 attempts per round, and rounds for as long as the pipeline runs: until the
+  // write succeeds these messages cannot be acknowledged, so giving up early would only
+  // stall their partitions.
+  const write = async (records: DeadLetterRecord[]) => {
+    const policy = { ...retry, attempts: Math.max(retry.attempts, 3) };
+    for (;;) {
+      const error = await withRetries(policy, () => send!(records), settings.wait ?? sleep);
+      if (!error) return;
+      if (!stopping()) {
+        settings.onRetry?.(error);
+        continue;
+      }
+      throw new PipelineDeadLetterError(
+        `Pipeline '${pipeline}': writing ${records.length} record(s) to dead-letter topic '${topic}' failed: ${error.message}`,
+        { cause: error },
+      );
+    }
+  };
   return {
+    async deadLetterParts(messages) {
+      const records: DeadLetterRecord[] = [];
+      const counts = new Map<string, number>();
+      for (const m of messages) {
+        for (const part of m.rejectedParts ?? []) {
+          counts.set(part.reason, (counts.get(part.reason) ?? 0) + 1);
+          if (!topic || !send) continue;
+          const status = m.status;
+          m.status = { kind: 'failed', reason: part.reason, error: new PartError(part.detail) };
+          const record = deadLetterRecord(m, topic, pipeline, rawValue(m));
+          m.status = status;
+          record.headers[DEAD_LETTER_HEADERS.position] = String(part.position);
+          records.push(record);
+        }
+        m.rejectedParts = undefined;
+      }
+      if (records.length > 0) await write(records);
+      if (topic) for (const [reason, n] of counts) telemetry.recordDeadLettered(topic, reason, n);
+    },
     async deadLetter(messages) {
       if (messages.length === 0) return;
       if (topic && send) {
-        const records = messages.map((m) => deadLetterRecord(m, topic, pipeline, rawValue(m)));
-        // At least 3 attempts per round, and rounds for as long as the pipeline runs: until
-        // the write succeeds these messages cannot be acknowledged, so giving up early would
-        // only stall their partitions.
-        const policy = { ...retry, attempts: Math.max(retry.attempts, 3) };
-        for (;;) {
-          const error = await withRetries(policy, () => send(records), settings.wait ?? sleep);
-          if (!error) break;
-          if (!stopping()) {
-            settings.onRetry?.(error);
-            continue;
-          }
-          throw new PipelineDeadLetterError(
-            `Pipeline '${pipeline}': writing ${messages.length} message(s) to dead-letter topic '${topic}' failed: ${error.message}`,
-            { cause: error },
-          );
-        }
+        await write(messages.map((m) => deadLetterRecord(m, topic, pipeline, rawValue(m))));
         countByReason(messages, (reason, count) =>
           telemetry.recordDeadLettered(topic, reason, count),
         );
@@ -131,6 +160,11 @@ export function createDeadLetterer(settings: DeadLettererSettings): DeadLetterer
       acknowledge([], messages);
     },
   };
+}
+
+/** The error class a refused part is reported with (`dlq.error.class`). */
+class PartError extends Error {
+  override readonly name = 'RejectedPart';
 }
 
 function countByReason(messages: readonly Message[], report: (reason: string, n: number) => void) {

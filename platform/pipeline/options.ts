@@ -6,6 +6,7 @@ import type { Message } from '../message/message';
 import type { Telemetry } from '../telemetry/telemetry';
 import { describeIssue } from './describe-issue';
 import { PipelineOptionsError } from './errors';
+import { repartitionSchema, statefulSchema } from './repartition/repartition-options';
 
 /**
  * Per-message handler of the processors. Change `message.data` (or return a replacement
@@ -142,6 +143,28 @@ const deadLetterSchema = z.strictObject({
     .describe('Delivery of dead-letter records; default: a Kafka producer to the source brokers.'),
 });
 
+/**
+ * `next`: the part of the pipeline after a repartition hop. It reads the internal topic in
+ * every instance; `stateful` runs first (windows, rates), then batchers and sinks; or
+ * processors, batchers and sinks as in the first part.
+ */
+const nextSchema = z
+  .strictObject({
+    stateful: statefulSchema.optional(),
+    processors: processorsSchema.optional(),
+    batchers: z.record(z.string().regex(NAME), batcherSchema).optional(),
+    route: fn<(message: Message) => string>('(message) => batcher name').optional(),
+    sinks: z
+      .record(
+        z.string(),
+        z.custom<SinkSpec>((v) => isFunction(v) || isObject(v), {
+          error: 'a function (messages, context) => Promise, or KafkaSink options',
+        }),
+      )
+      .optional(),
+  })
+  .describe('The part after the repartition hop: stateful stage or processors, batchers, sinks.');
+
 /** The one options schema of a pipeline: it gives the types, the defaults and the docs. */
 export const pipelineOptionsSchema = z
   .strictObject({
@@ -174,6 +197,10 @@ export const pipelineOptionsSchema = z
       )
       .optional()
       .describe('One sink per batcher: KafkaSink options or a function.'),
+    repartition: repartitionSchema
+      .optional()
+      .describe('Re-key every message through an internal topic read back by `next`.'),
+    next: nextSchema.optional(),
     retry: retrySchema,
     deadLetter: deadLetterSchema.optional(),
     drainTimeoutMs: z
@@ -186,7 +213,68 @@ export const pipelineOptionsSchema = z
   .superRefine((options, ctx) => {
     const problem = (path: PropertyKey[], message: string, input: unknown) =>
       ctx.addIssue({ code: 'custom', path, message, input, params: { sentence: true } });
-    const { processors, batchers, sinks, route, retry } = options;
+    const { processors, batchers, sinks, route, retry, repartition, next } = options;
+    if (repartition && !next) {
+      problem(
+        ['next'],
+        'is missing; allowed: the part after the repartition hop ({ stateful | processors, batchers, sinks })',
+        undefined,
+      );
+    }
+    if (next && !repartition) {
+      problem(
+        ['next'],
+        'is set without repartition; allowed: next only after a repartition step',
+        next,
+      );
+    }
+    if (repartition && (batchers || sinks)) {
+      problem(
+        [batchers ? 'batchers' : 'sinks'],
+        'is set together with repartition; allowed: batchers and sinks under next (the hop is the end of the first part)',
+        batchers ?? sinks,
+      );
+    }
+    if (repartition && !isKafkaSourceOptionsValue(options.source)) {
+      problem(
+        ['repartition'],
+        'needs a Kafka source; allowed: source as KafkaSource options (the hop reads its internal topic with the same connection and group)',
+        repartition,
+      );
+    }
+    if (next?.stateful && next.processors) {
+      problem(
+        ['next', 'processors'],
+        'is set together with next.stateful; allowed: one of them',
+        next.processors,
+      );
+    }
+    if (next) {
+      const names = Object.keys(next.batchers ?? {});
+      if (names.length === 0) {
+        problem(
+          ['next', 'batchers'],
+          'is missing or empty; allowed: at least one batcher with its sink',
+          next.batchers,
+        );
+      }
+      if (names.length > 1 && !next.route) {
+        problem(
+          ['next', 'route'],
+          `is missing; allowed: a function (message) => one of ${names.join(', ')}`,
+          undefined,
+        );
+      }
+      for (const name of names) {
+        if (!next.sinks || !(name in next.sinks)) {
+          problem(
+            ['next', 'sinks', name],
+            `is missing; allowed: a sink for every batcher (${names.join(', ')})`,
+            undefined,
+          );
+        }
+      }
+    }
     if (processors.handleMessage && processors.handleBatch) {
       problem(
         ['processors'],
@@ -274,6 +362,11 @@ export type ProcessorsOptions = ValidPipelineOptions['processors'];
 export type BatcherOptions = z.output<typeof batcherSchema>;
 export type RetryOptions = ValidPipelineOptions['retry'];
 export type DeadLetterOptions = z.output<typeof deadLetterSchema>;
+export type NextOptions = z.output<typeof nextSchema>;
+
+function isKafkaSourceOptionsValue(source: unknown): boolean {
+  return isObject(source) && !(source instanceof Producer);
+}
 
 /** Topic names a KafkaSource options object names explicitly (regular expressions excluded). */
 function sourceTopics(source: unknown): string[] {

@@ -1,38 +1,16 @@
 import type { Producer, StageStats, StopReason } from '../../stages/index';
-import { KafkaSource } from '../kafka/source/kafka-source';
-import { type Logger, logger as rootLogger } from '../log/logger';
 import type { Message } from '../message/message';
 import { noopTelemetry, type Telemetry } from '../telemetry/telemetry';
-import type { BatcherStage } from './batcher-stage';
-import { PipelineStateError } from './errors';
+import { buildHop, type Hop } from './connectors';
 import {
   type PipelineOptions,
   type ValidPipelineOptions,
   validatePipelineOptions,
 } from './options';
-import { type Sleep, sleep } from './retry';
-import { type AnyStage, buildTopology, type Topology } from './topology';
+import { type PipelineDependencies, PipelinePart, type PipelineStopReport } from './pipeline-part';
+import type { Topology } from './topology';
 
-/** How a stop went. */
-export interface PipelineStopReport {
-  /** Every message taken from the source was acknowledged within `drainTimeoutMs`. */
-  readonly drained: boolean;
-  /** Messages still unacknowledged when the pipeline gave up (Kafka source only; else -1). */
-  readonly unacknowledged: number;
-  readonly seconds: number;
-}
-
-/** What a pipeline needs besides its options. */
-export interface PipelineDependencies {
-  readonly logger?: Logger;
-  /** Sleep used for retry backoff (tests pass one that does not wait). */
-  readonly wait?: Sleep;
-}
-
-/** How long a forced stop waits for stages to finish their current handler call. */
-const STAGE_STOP_GRACE_MS = 1_000;
-
-type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
+export type { PipelineDependencies, PipelineStopReport } from './pipeline-part';
 
 /**
  * A pipeline in Broadway's shape, built from one validated options object:
@@ -52,193 +30,138 @@ type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
  * exitOnSignals([pipeline]);
  * ```
  *
+ * With `repartition`, the pipeline has two parts: the first ends by writing every message,
+ * re-keyed, to the internal topic `<name>-<step>-repartition`; `next` reads it back in
+ * every instance (same consumer group), so all messages of one key meet in one place
+ * whatever the input keying and the number of instances. Stateful work (windows, rates)
+ * goes there: `next.stateful`.
+ *
  * Delivery is at least once: a message's offset is committed only after the sink confirmed
- * it or it was written to the dead-letter topic.
+ * it (or the hop's internal topic stored its records), or it was dead-lettered.
  */
 export class Pipeline {
   readonly name: string;
   readonly options: ValidPipelineOptions;
-  readonly topology: Topology;
+  /** The parts, in data order: one, or two around a repartition hop. */
+  readonly parts: readonly PipelinePart[];
+  /** The repartition hop between the parts, if any. */
+  readonly hop: Hop | undefined;
   private readonly telemetry: Telemetry;
-  private readonly log: Logger;
-  private state: State = 'idle';
-  private givingUp = false;
   private stopping: Promise<PipelineStopReport> | undefined;
-  private unobserve: (() => void) | undefined;
-  private failure: Error | undefined;
-  private stagesStarted = false;
   private readonly finished: Promise<StopReason>;
 
   constructor(options: PipelineOptions, deps: PipelineDependencies = {}) {
     this.options = validatePipelineOptions(options);
     this.name = this.options.name;
     this.telemetry = this.options.telemetry ?? noopTelemetry;
-    this.log = (deps.logger ?? rootLogger()).child({ pipeline: this.name });
-    this.topology = buildTopology(this.options, {
-      telemetry: this.telemetry,
-      logger: this.log,
-      wait: deps.wait ?? sleep,
-      givingUp: () => this.givingUp,
-    });
-    this.finished = Promise.all(this.topology.terminals.map((s) => s.done())).then(
-      () => this.failure ?? 'normal',
+    const { repartition, next } = this.options;
+    if (!repartition || !next) {
+      this.parts = [new PipelinePart(this.options, deps, this.telemetry)];
+      this.hop = undefined;
+    } else {
+      const hop = buildHop(this.options, deps);
+      const ready = [false, false];
+      const partTelemetry = (index: number) =>
+        withReadiness(this.telemetry, (value) => {
+          ready[index] = value;
+          this.telemetry.setReady(ready[0]! && ready[1]!);
+        });
+      const { repartition: _r, next: _n, ...first } = this.options;
+      const firstPart = validatePipelineOptions({
+        ...first,
+        batchers: { [repartition.step]: { batchSize: 1_000, batchTimeoutMs: 20 } },
+        sinks: { [repartition.step]: hop.writer },
+      });
+      const nextPart = validatePipelineOptions({
+        name: `${this.name}.${repartition.step}`,
+        source: hop.sourceOptions,
+        ...(next.processors ? { processors: next.processors } : {}),
+        batchers: next.batchers,
+        ...(next.route ? { route: next.route } : {}),
+        sinks: next.sinks,
+        retry: this.options.retry,
+        ...(this.options.deadLetter ? { deadLetter: this.options.deadLetter } : {}),
+        drainTimeoutMs: this.options.drainTimeoutMs,
+      });
+      this.parts = [
+        new PipelinePart(firstPart, deps, partTelemetry(0)),
+        new PipelinePart(nextPart, deps, partTelemetry(1), {
+          watermarks: hop.watermarks,
+          stateful: next.stateful,
+        }),
+      ];
+      this.hop = hop;
+    }
+    this.finished = Promise.all(this.parts.map((p) => p.done())).then(
+      (reasons) => reasons.find((r) => r instanceof Error) ?? 'normal',
     );
   }
 
-  /** The source stage (a {@link KafkaSource} when the options gave Kafka settings). */
+  /** The source stage of the first part (a KafkaSource when the options gave Kafka settings). */
   get source(): Producer<Message> {
-    return this.topology.source;
+    return this.parts[0]!.source;
   }
 
-  /** Starts sinks, dead-letter producer and stages; resolves once the source has started. */
-  async start(): Promise<void> {
-    if (this.state !== 'idle') {
-      throw new PipelineStateError(`Pipeline '${this.name}': start() called while ${this.state}`);
-    }
-    this.state = 'starting';
-    await Promise.all(this.topology.lifecycles.map((l) => l.start()));
-    this.stagesStarted = true;
-    for (const stage of this.topology.stages) {
-      void stage.done().then((reason) => this.onStageDone(stage, reason));
-    }
-    // Consumers first, so the source's first demand comes from stages that are all there.
-    for (const stage of [...this.topology.stages].reverse()) stage.start();
-    this.unobserve = this.telemetry.observe({ stages: () => this.stageSnapshots() });
-    const source = this.topology.source;
-    if (source instanceof KafkaSource) {
-      source.events.on('ready', () => this.telemetry.setReady(true));
-      source.events.on('not-ready', () => this.telemetry.setReady(false));
-      source.events.on('failed', (error) => {
-        this.log.error({ err: error }, 'kafka source failed for good; stopping the pipeline');
-        this.failure = error;
-        void this.stop();
-      });
-      await source.whenStarted();
-      if (source.ready) this.telemetry.setReady(true);
-    } else {
-      this.telemetry.setReady(true);
-    }
-    if (this.state === 'starting') this.state = 'running';
+  /** The stages of the first part (for a one-part pipeline, all of them). */
+  get topology(): Topology {
+    return this.parts[0]!.topology;
   }
 
   /**
-   * Graceful stop: not ready any more; batchers emit what they hold; the source stops
-   * fetching; in-flight messages get `drainTimeoutMs` to be delivered and acknowledged;
-   * offsets are committed and the group left; sinks and the dead-letter producer close.
-   * Messages still in flight after the timeout stay uncommitted (delivered again later).
-   * Idempotent: every call gets the same report.
+   * Starts the hop (internal topic created or checked), then the parts, last part first so
+   * that what the first part writes is read at once. Resolves once every source started.
+   */
+  async start(): Promise<void> {
+    if (this.hop) await this.hop.start();
+    for (const part of [...this.parts].reverse()) await part.start();
+  }
+
+  /**
+   * Graceful stop, first part first: it stops reading, drains into the hop and commits; then
+   * the next part drains what reached it. Messages held by state (open windows) stay
+   * uncommitted and are read again after a restart. Idempotent.
    */
   stop(): Promise<PipelineStopReport> {
     this.stopping ??= this.doStop();
     return this.stopping;
   }
 
-  /** Resolves when every end stage has stopped: `'normal'`, or the error that stopped it. */
+  /** Resolves when every part has stopped: `'normal'`, or the error that stopped one. */
   done(): Promise<StopReason> {
     return this.finished;
   }
 
-  /** Every stage's counters (for `/topology` and tests), source first. */
+  /** Every stage's counters, part by part, source first. */
   stats(): StageStats[] {
-    return this.topology.stages.map((s) => s.stats());
+    return this.parts.flatMap((p) => p.stats());
   }
 
   private async doStop(): Promise<PipelineStopReport> {
     const started = Date.now();
-    const deadline = started + this.options.drainTimeoutMs;
-    this.state = 'stopping';
-    this.telemetry.setReady(false);
-    if (!this.stagesStarted) {
-      // Nothing ever flowed (never started, or a sink failed to start): just close.
-      for (const stage of this.topology.stages) await stage.stop('shutdown');
-      await Promise.allSettled(this.topology.lifecycles.map((l) => l.stop()));
-      this.state = 'stopped';
-      return { drained: true, unacknowledged: 0, seconds: (Date.now() - started) / 1000 };
+    let drained = true;
+    let unacknowledged = 0;
+    for (const part of this.parts) {
+      const report = await part.stop();
+      drained &&= report.drained;
+      unacknowledged =
+        unacknowledged < 0 || report.unacknowledged < 0
+          ? -1
+          : unacknowledged + report.unacknowledged;
+      if (part === this.parts[0] && this.hop) await this.hop.stop();
     }
-    for (const batcher of this.topology.batchers as BatcherStage[]) batcher.drain();
-    const source = this.topology.source;
-    let drained: boolean;
-    let unacknowledged = -1;
-    if (source instanceof KafkaSource) {
-      // Stops fetching, waits for acknowledgements (shutdownTimeoutMs, by default the
-      // pipeline's drainTimeoutMs), commits, leaves the group, then finishes the stage.
-      const report = await source.shutdown();
-      unacknowledged = report.unacknowledged;
-      drained =
-        report.drained && (await this.terminalsDone(Math.max(1_000, deadline - Date.now())));
-    } else {
-      if (source.status === 'running') source.finish();
-      drained = await this.terminalsDone(Math.max(0, deadline - Date.now()));
-    }
-    if (!drained) {
-      this.givingUp = true;
-      this.log.warn(
-        { unacknowledged },
-        'drain timed out; unacknowledged messages will be redelivered',
-      );
-      // A stage stops after the handler it is running; one that hangs is left behind.
-      await this.within(
-        Promise.all(this.topology.stages.map((s) => s.stop('shutdown'))),
-        STAGE_STOP_GRACE_MS,
-      );
-    }
-    this.unobserve?.();
-    const closing = await Promise.allSettled(this.topology.lifecycles.map((l) => l.stop()));
-    for (const result of closing) {
-      if (result.status === 'rejected')
-        this.log.warn({ err: result.reason }, 'closing a sink failed');
-    }
-    this.state = 'stopped';
-    const seconds = (Date.now() - started) / 1000;
-    this.log.info({ drained, unacknowledged, seconds }, 'pipeline stopped');
-    return { drained, unacknowledged, seconds };
+    return { drained, unacknowledged, seconds: (Date.now() - started) / 1000 };
   }
+}
 
-  private terminalsDone(timeoutMs: number): Promise<boolean> {
-    return this.within(this.finished, timeoutMs);
-  }
-
-  /** True when `promise` settled within `timeoutMs`. */
-  private within(promise: Promise<unknown>, timeoutMs: number): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    return Promise.race([
-      promise.then(() => true),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), timeoutMs);
-      }),
-    ]).finally(() => clearTimeout(timer));
-  }
-
-  /** A stage that stops with an error while running takes the whole pipeline down. */
-  private onStageDone(stage: AnyStage, reason: StopReason): void {
-    if (!(reason instanceof Error) || this.state === 'stopped') return;
-    if (this.givingUp) return;
-    this.failure ??= reason;
-    this.log.error({ err: reason, stage: stage.name }, 'stage failed; stopping the pipeline');
-    if (this.state === 'running' || this.state === 'starting') {
-      this.givingUp = true;
-      void this.stop();
-      for (const s of this.topology.stages) void s.stop(reason);
-    }
-  }
-
-  private stageSnapshots() {
-    return this.topology.stages.map((stage) => {
-      const stats = stage.stats();
-      let pendingDemand = 0;
-      for (const c of stats.consumers) pendingDemand += c.pendingDemand;
-      // kind, subscriptions and totals feed /topology (edges and rates for every stage).
-      return {
-        stage: stats.name,
-        pendingDemand,
-        bufferedEvents: stats.buffered + stats.queued,
-        kind: stats.kind,
-        subscribedTo: stats.producers.map((p) => p.producer),
-        eventsIn: stats.eventsIn,
-        eventsOut: stats.eventsOut,
-      };
-    });
-  }
+/** `telemetry` with its own readiness: each part reports, the pipeline is ready when all are. */
+function withReadiness(telemetry: Telemetry, setReady: (ready: boolean) => void): Telemetry {
+  return new Proxy(telemetry, {
+    get(target, property, receiver) {
+      if (property === 'setReady') return setReady;
+      const value = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 /** Validates the options and builds the pipeline (not started). */

@@ -5,6 +5,7 @@ import { acknowledge } from './acknowledge';
 import type { DeadLetterer } from './dead-letter';
 import { type HandleSettings, handleMessages } from './handle-messages';
 import { isThenable } from './is-thenable';
+import { isMarker } from './repartition/hop-headers';
 import { asError } from './retry';
 
 const OK: MessageStatus = Object.freeze({ kind: 'ok' });
@@ -24,6 +25,8 @@ export interface ProcessorStepSettings extends HandleSettings {
   readonly setRoute?: ((message: Message, batcher: string) => void) | undefined;
   /** No batchers: the processors are the end, and acknowledge what they handled. */
   readonly terminal: boolean;
+  /** The input is a repartition topic: its watermark markers are acknowledged and dropped. */
+  readonly hopInput?: boolean;
 }
 
 /**
@@ -33,10 +36,12 @@ export interface ProcessorStepSettings extends HandleSettings {
  * as one `process` span. Synchronous when nothing in it is asynchronous.
  */
 export function processorStep(
-  messages: Message[],
+  input: Message[],
   settings: ProcessorStepSettings,
 ): Message[] | Promise<Message[]> {
   const started = performance.now();
+  const messages = settings.hopInput ? dropMarkers(input) : input;
+  if (messages.length === 0) return messages;
   const { telemetry, stage } = settings;
   const handled = telemetry.traceBatch(stage, messages[0]!.topic, messages, () =>
     handleMessages(messages, settings),
@@ -78,8 +83,12 @@ function finish(
     seconds: (performance.now() - started) / 1000,
     failures: failed && countReasons(failed),
   });
-  if (!failed) return ok;
-  return settings.deadLetterer.deadLetter(failed).then(() => ok);
+  const parts = ok.filter((m) => m.rejectedParts !== undefined);
+  if (!failed && parts.length === 0) return ok;
+  return Promise.all([
+    failed ? settings.deadLetterer.deadLetter(failed) : undefined,
+    parts.length > 0 ? settings.deadLetterer.deadLetterParts(parts) : undefined,
+  ]).then(() => ok);
 }
 
 /** Picks the message's batcher; an unknown name or a throwing route fails the message. */
@@ -115,4 +124,12 @@ function countReasons(messages: readonly Message[]): Record<string, number> {
     counts[reason] = (counts[reason] ?? 0) + 1;
   }
   return counts;
+}
+
+/** Watermark markers carry no work for processors: acknowledged at once, not handled. */
+function dropMarkers(messages: Message[]): Message[] {
+  const markers = messages.filter(isMarker);
+  if (markers.length === 0) return messages;
+  acknowledge(markers, []);
+  return messages.filter((m) => !isMarker(m));
 }

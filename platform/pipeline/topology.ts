@@ -18,8 +18,11 @@ import { keyOf } from './key-of';
 import type { ValidPipelineOptions } from './options';
 import { ProcessorStage, TerminalProcessorStage } from './processor-stage';
 import type { ProcessorStepSettings } from './processor-step';
+import type { StatefulOptions } from './repartition/repartition-options';
+import type { WriterWatermarks } from './repartition/writer-watermarks';
 import type { Sleep } from './retry';
 import { SinkStage } from './sink-stage';
+import { StatefulStage } from './stateful/stateful-stage';
 
 /** What the pipeline needs of any of its stages, whatever their event types. */
 export interface AnyStage {
@@ -34,6 +37,8 @@ export interface AnyStage {
 export interface Topology {
   readonly source: Producer<Message>;
   readonly processors: readonly (ProcessorStage | TerminalProcessorStage)[];
+  /** The stateful stage of a part after a repartition hop, when it has one. */
+  readonly stateful: StatefulStage | undefined;
   readonly batchers: readonly BatcherStage[];
   readonly sinks: readonly SinkStage[];
   /** The stages whose end is the end of the pipeline: sinks, or processors without batchers. */
@@ -50,6 +55,11 @@ export interface TopologyDeps {
   readonly wait: Sleep;
   /** True once a stop's drain time is up: transient failures are no longer retried. */
   readonly givingUp: () => boolean;
+  /** Set for the part after a repartition hop: its input carries watermark markers. */
+  readonly hop?: {
+    readonly watermarks: WriterWatermarks;
+    readonly stateful: StatefulOptions | undefined;
+  };
 }
 
 /**
@@ -94,7 +104,24 @@ export function buildTopology(options: ValidPipelineOptions, deps: TopologyDeps)
   const batcherNames = Object.keys(options.batchers ?? {});
   const routed = batcherNames.length > 1;
   const processors: (ProcessorStage | TerminalProcessorStage)[] = [];
-  for (let i = 0; i < concurrency; i++) {
+  const statefulOptions = deps.hop?.stateful;
+  const stateful = statefulOptions
+    ? new StatefulStage(
+        {
+          name: `${name}.stateful`,
+          subscribeTo: [{ producer: source, maxDemand: statefulOptions.maxDemand }],
+        },
+        {
+          handler: statefulOptions.create({ pipeline: name, stage: `${name}.stateful` }),
+          watermarks: deps.hop!.watermarks,
+          deadLetterer,
+          telemetry,
+          tickIntervalMs: statefulOptions.tickIntervalMs,
+          outputLabel: name,
+        },
+      )
+    : undefined;
+  for (let i = 0; !stateful && i < concurrency; i++) {
     const routes = routed ? new WeakMap<Message, string>() : undefined;
     const step: ProcessorStepSettings = {
       stage: `${name}.processor.${i}`,
@@ -110,6 +137,7 @@ export function buildTopology(options: ValidPipelineOptions, deps: TopologyDeps)
       batchers: routed ? new Set(batcherNames) : undefined,
       setRoute: routes ? (m, batcher) => routes.set(m, batcher) : undefined,
       terminal: batcherNames.length === 0,
+      hopInput: deps.hop !== undefined,
     };
     const subscribeTo: SubscribeTo<Message>[] = [
       { producer: source, maxDemand, ...(partitionBy ? { partition: i } : {}) },
@@ -136,8 +164,8 @@ export function buildTopology(options: ValidPipelineOptions, deps: TopologyDeps)
     const batcher = new BatcherStage(
       {
         name: `${name}.batcher.${batcherName}`,
-        subscribeTo: processors.map((p) => ({
-          producer: p as ProcessorStage,
+        subscribeTo: (stateful ? [stateful] : (processors as ProcessorStage[])).map((p) => ({
+          producer: p,
           maxDemand: Math.max(2, Math.min(settings.batchSize * 2, 10_000)),
           cancel: 'temporary' as const,
           ...(routed ? { partition: batcherName } : {}),
@@ -185,6 +213,7 @@ export function buildTopology(options: ValidPipelineOptions, deps: TopologyDeps)
   }
 
   const terminals: AnyStage[] = batchers.length > 0 ? sinks : processors;
-  const stages: AnyStage[] = [source, ...processors, ...batchers, ...sinks];
-  return { source, processors, batchers, sinks, terminals, stages, lifecycles };
+  const middle: AnyStage[] = stateful ? [stateful] : processors;
+  const stages: AnyStage[] = [source, ...middle, ...batchers, ...sinks];
+  return { source, processors, stateful, batchers, sinks, terminals, stages, lifecycles };
 }

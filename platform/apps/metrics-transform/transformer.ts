@@ -7,30 +7,17 @@ import {
   sampleToInflux,
   sampleToJson,
 } from './encode/encode';
-import { passesFilters } from './filter/sample-filter';
 import type { Reject } from './model/reject';
 import type { Sample } from './model/sample';
 import { seriesId } from './model/series-id';
-import { validateSample } from './model/validate';
-import { parseInflux } from './parse/influx';
-import { parseJson } from './parse/json';
-import type { ParseResult } from './parse/parse-result';
+import { type InputRecord, prepareRecord } from './prepare';
 import { CounterRate } from './rate/counter-rate';
-import { relabelSample } from './relabel/relabel';
-import { applyUnits } from './units/units';
 import { AckTracker } from './window/ack-tracker';
 import type { Aggregate } from './window/aggregate';
 import { PartitionWatermarks } from './window/partition-watermarks';
 import { WindowAggregator } from './window/window-aggregator';
 
-/** One input record, as the Kafka source hands it over. */
-export interface InputRecord {
-  topic: string;
-  partition: number;
-  value: Buffer | string | null;
-  /** The record's timestamp, ms: used for samples that carry none. */
-  timestamp: number;
-}
+export type { InputRecord } from './prepare';
 
 /** One record for the output topic: keyed by series so order per series holds. */
 export interface OutputRecord {
@@ -182,19 +169,17 @@ export class MetricTransformer<H> {
   ingest(record: InputRecord, handle: H, now: number): IngestResult {
     const result: IngestResult = { outputs: [], deadLetters: [], done: false };
     this.tracker.hold(handle); // while adding, so the record cannot be done half-way
-    const parsed = this.parse(record);
-    for (const r of parsed.rejects) this.invalid(result, r);
+    const prepared = prepareRecord(this.plan, record, now);
+    this.counts.samplesIn += prepared.parsed;
+    this.counts.dropped.filter += prepared.filtered;
+    this.counts.dropped.relabel += prepared.relabelDropped;
+    for (const r of prepared.rejects) this.invalid(result, r);
     const partition = `${record.topic}/${record.partition}`;
-    for (const raw of parsed.samples) {
-      this.counts.samplesIn++;
-      const bad = validateSample(raw, this.plan.limits, now);
-      if (bad) {
-        this.invalid(result, bad);
-        continue;
-      }
-      this.watermarks.observe(partition, raw.timestamp, now);
-      this.step(raw, handle, result, this.floors.get(partition));
+    if (prepared.maxEventTime > Number.NEGATIVE_INFINITY) {
+      this.watermarks.observe(partition, prepared.maxEventTime, now);
     }
+    const floor = this.floors.get(partition);
+    for (const sample of prepared.samples) this.step(sample, handle, result, floor);
     result.done = this.tracker.release(handle);
     return result;
   }
@@ -232,49 +217,14 @@ export class MetricTransformer<H> {
     return result;
   }
 
-  private parse(record: InputRecord): ParseResult {
-    const input = this.plan.formats.get(record.topic);
-    const options = { limits: this.plan.limits, defaultTimestamp: record.timestamp };
-    if (record.value === null) {
-      return {
-        samples: [],
-        rejects: [{ reason: 'unparseable', detail: 'empty record', excerpt: '' }],
-      };
-    }
-    if (record.value.length > this.plan.limits.maxRecordBytes) {
-      const detail = `record of ${record.value.length} bytes, more than ${this.plan.limits.maxRecordBytes}`;
-      const excerpt = record.value.slice(0, 200).toString();
-      return { samples: [], rejects: [{ reason: 'line_too_long', detail, excerpt }] };
-    }
-    const text = typeof record.value === 'string' ? record.value : record.value.toString('utf8');
-    if (!input) {
-      const detail = `topic '${record.topic}' has no input format configured`;
-      return {
-        samples: [],
-        rejects: [{ reason: 'unparseable', detail, excerpt: text.slice(0, 200) }],
-      };
-    }
-    return input.format === 'influx'
-      ? parseInflux(text, { ...options, precision: input.precision })
-      : parseJson(text, options);
-  }
-
   private invalid(result: IngestResult, r: Reject): void {
     this.counts.dropped.invalid++;
     result.deadLetters.push({ reason: r.reason, detail: r.detail, excerpt: r.excerpt });
   }
 
+  /** Rate and aggregations (or pass-through) of one prepared sample. */
   private step(input: Sample, handle: H, result: IngestResult, floor: number | undefined): void {
-    if (!passesFilters(input, this.plan.filters)) {
-      this.counts.dropped.filter++;
-      return;
-    }
-    const relabelled = relabelSample(input, this.plan.relabel);
-    if (!relabelled) {
-      this.counts.dropped.relabel++;
-      return;
-    }
-    let sample = applyUnits(relabelled, this.plan.units);
+    let sample = input;
     if (this.rate && this.plan.rate?.matches(sample.name)) {
       const r = this.rate.next(sample);
       if (r.kind === 'first') return;

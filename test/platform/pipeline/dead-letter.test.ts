@@ -128,7 +128,7 @@ describe('createDeadLetterer', () => {
     const error = await deadLetterer.deadLetter(messages).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PipelineDeadLetterError);
     expect((error as PipelineDeadLetterError).message).toBe(
-      "Pipeline 'p': writing 1 message(s) to dead-letter topic 'dlq' failed: broker gone",
+      "Pipeline 'p': writing 1 record(s) to dead-letter topic 'dlq' failed: broker gone",
     );
     expect(calls).toBe(3);
     expect(acknowledgerOf(messages).failed).toHaveLength(0);

@@ -28,6 +28,7 @@ function setup(send: Sink['send'], stopping = false) {
       deadLetter: async (messages) => {
         deadLettered.push([...messages]);
       },
+      deadLetterParts: async () => {},
     },
     telemetry: {
       ...noopTelemetry,

@@ -71,7 +71,7 @@ describe('validatePipelineOptions', () => {
   it('rejects an unknown top-level key', () => {
     expect(errorOf({ name: 'orders', source, procesors: {} }).message).toBe(
       "Pipeline 'orders': unknown option procesors; allowed: name, source, decode, processors, " +
-        'batchers, route, sinks, retry, deadLetter, drainTimeoutMs, telemetry',
+        'batchers, route, sinks, repartition, next, retry, deadLetter, drainTimeoutMs, telemetry',
     );
   });
 

@@ -1,0 +1,77 @@
+import type { Admin, Kafka } from 'kafkajs';
+import { KafkaInternalTopicError } from '../errors';
+
+/** What an internal topic of a pipeline must look like. */
+export interface InternalTopicSpec {
+  readonly topic: string;
+  readonly partitions: number;
+  /** Default 1 (a single local broker); use the cluster's default replication elsewhere. */
+  readonly replicationFactor: number;
+}
+
+/**
+ * Creates the internal topic, or checks the one that exists: same partition count, and a
+ * `delete` cleanup policy. A mismatch is one {@link KafkaInternalTopicError} that names the
+ * topic, what was expected and what was found; nothing is changed on the broker.
+ *
+ * Why refuse instead of adapting: records already in the topic were placed by the hash of
+ * their key over the old partition count, and a compacted topic keeps only the last record
+ * per key, so either would silently give other results than the data says.
+ */
+export async function ensureInternalTopic(
+  kafka: Kafka,
+  spec: InternalTopicSpec,
+): Promise<'created' | 'checked'> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    if (!existing.has(spec.topic)) {
+      try {
+        await admin.createTopics({
+          topics: [
+            {
+              topic: spec.topic,
+              numPartitions: spec.partitions,
+              replicationFactor: spec.replicationFactor,
+              configEntries: [{ name: 'cleanup.policy', value: 'delete' }],
+            },
+          ],
+          waitForLeaders: true,
+          timeout: 30_000,
+        });
+        return 'created';
+      } catch (error) {
+        // Another instance created it first: check it like any existing topic.
+        if ((error as { type?: unknown }).type !== 'TOPIC_ALREADY_EXISTS') throw error;
+      }
+    }
+    await check(admin, spec);
+    return 'checked';
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function check(admin: Admin, spec: InternalTopicSpec): Promise<void> {
+  const metadata = await admin.fetchTopicMetadata({ topics: [spec.topic] });
+  const found = metadata.topics[0]?.partitions.length ?? 0;
+  const problems: string[] = [];
+  if (found !== spec.partitions) {
+    problems.push(`${spec.partitions} partitions expected, ${found} found`);
+  }
+  const configs = await admin.describeConfigs({
+    resources: [{ type: 2 /* TOPIC */, name: spec.topic, configNames: ['cleanup.policy'] }],
+    includeSynonyms: false,
+  });
+  const policy = configs.resources[0]?.configEntries.find((e) => e.configName === 'cleanup.policy');
+  if (policy && policy.configValue !== 'delete') {
+    problems.push(`cleanup.policy 'delete' expected, '${policy.configValue}' found`);
+  }
+  if (problems.length > 0) {
+    throw new KafkaInternalTopicError(
+      `internal topic '${spec.topic}': ${problems.join('; ')}. It holds records placed for another layout: delete it (when the pipeline is stopped and its input re-read is acceptable) or set the step's partitions to match`,
+      spec.topic,
+    );
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The event-time watermark of each partition of a repartition topic, as the next part of
+ * the pipeline sees it (Flink's rule for watermarks across a shuffle).
+ *
+ * Every writer (an input partition upstream, whichever instance reads it) reports its
+ * progress: the greatest event time it has written, on its data records and on markers
+ * sent to every partition. A partition's watermark is the minimum over the writers it
+ * expects, so a window closes only when every writer has moved past it, however fast each
+ * upstream instance runs. A writer not heard from for `idleTimeoutMs` (processing time)
+ * stops holding the watermark back — it went quiet, or has no data — and counts again from
+ * its next report. When every writer is idle the watermark is the greatest progress seen:
+ * the input has stopped and open windows may close.
+ *
+ * Writers are expected from the start (the input partitions, known from metadata): one
+ * that has not reported yet holds the watermark at −∞ until the idle timeout passed since
+ * the partition was assigned, so a slow instance's first records are not late.
+ *
+ * Pure: the caller passes `now`.
+ */
+export class WriterWatermarks {
+  private readonly partitions = new Map<
+    number,
+    { since: number; writers: Map<string, { progress: number; lastSeen: number }> }
+  >();
+
+  constructor(
+    private readonly idleTimeoutMs: number,
+    private expected: readonly string[] = [],
+  ) {}
+
+  /** The writers every partition waits for (upstream input partitions). */
+  expect(writers: readonly string[]): void {
+    this.expected = [...writers];
+  }
+
+  /** A partition of the internal topic was assigned at `now` (idempotent). */
+  assign(partition: number, now: number): void {
+    if (!this.partitions.has(partition)) {
+      this.partitions.set(partition, { since: now, writers: new Map() });
+    }
+  }
+
+  /** A partition was revoked: it stops counting. */
+  revoke(partition: number): void {
+    this.partitions.delete(partition);
+  }
+
+  /** Partitions currently tracked. */
+  assigned(): number[] {
+    return [...this.partitions.keys()];
+  }
+
+  /** `writer` reached `progress` on `partition` (a data record or a marker). Never goes back. */
+  report(partition: number, writer: string, progress: number, now: number): void {
+    let p = this.partitions.get(partition);
+    if (!p) {
+      p = { since: now, writers: new Map() };
+      this.partitions.set(partition, p);
+    }
+    const w = p.writers.get(writer);
+    if (!w) p.writers.set(writer, { progress, lastSeen: now });
+    else {
+      if (progress > w.progress) w.progress = progress;
+      w.lastSeen = now;
+    }
+  }
+
+  /** The watermark of `partition` at `now`; −∞ before anything is known. */
+  current(partition: number, now: number): number {
+    const p = this.partitions.get(partition);
+    if (!p) return Number.NEGATIVE_INFINITY;
+    let min = Number.POSITIVE_INFINITY;
+    let anyActive = false;
+    let max = Number.NEGATIVE_INFINITY;
+    for (const w of p.writers.values()) if (w.progress > max) max = w.progress;
+    const waitingForUnknown = now - p.since < this.idleTimeoutMs;
+    for (const writer of this.expected) {
+      if (p.writers.has(writer)) continue;
+      if (waitingForUnknown) return Number.NEGATIVE_INFINITY;
+    }
+    for (const w of p.writers.values()) {
+      if (now - w.lastSeen >= this.idleTimeoutMs) continue;
+      anyActive = true;
+      if (w.progress < min) min = w.progress;
+    }
+    return anyActive ? min : max;
+  }
+}

@@ -1,0 +1,56 @@
+import type { Message } from '../../message/message';
+
+/** A record a stateful handler emits (a window's result, for one). */
+export interface StatefulOutput {
+  readonly key: string | Buffer | null;
+  readonly value: string | Buffer | null;
+  readonly headers?: Readonly<Record<string, string | Buffer>>;
+  /** Event time of the result, ms (default: when it was emitted). */
+  readonly timestamp?: number;
+}
+
+/** What a handler call gives back. */
+export interface StatefulResult {
+  /** Records to pass on now (to the batchers and sinks). */
+  readonly emit: readonly StatefulOutput[];
+  /**
+   * Input messages no state holds any more: acknowledged once every record of `emit` (of
+   * this call) was confirmed by the sink. A message held by state comes back in the `done`
+   * of a later call.
+   */
+  readonly done: readonly Message[];
+}
+
+/** What the stage tells its handler when it builds it. */
+export interface StatefulContext {
+  readonly pipeline: string;
+  readonly stage: string;
+}
+
+/**
+ * The logic of a stateful stage (windows, rates, joins): plain code the
+ * {@link StatefulStage} calls one call at a time, with no I/O of its own.
+ *
+ * Contract:
+ * - `handle` gets input messages (never empty, in order per partition, no watermark
+ *   markers). A message it refuses is marked with `markFailed(message, reason)`: the stage
+ *   sends it to the dead-letter topic; it must then appear in no `done` list.
+ * - `advance` is called after each `handle` and on a timer, with the watermark of each
+ *   assigned partition of the stage's input: emit the state the watermarks closed.
+ * - A message is acknowledged (its offset may be committed) only after it was returned in
+ *   `done` and the records emitted with it were confirmed: at least once, whatever crashes.
+ * - `reset` forgets all state: after a consumer-group rebalance everything not committed is
+ *   delivered again, and messages handed out before it can no longer be acknowledged.
+ */
+export interface StatefulHandler {
+  handle(messages: Message[], now: number): StatefulResult;
+  advance(
+    watermark: (partition: number) => number,
+    partitions: readonly number[],
+    now: number,
+  ): StatefulResult;
+  reset(): void;
+}
+
+/** Builds the handler of one stateful stage. */
+export type StatefulFactory = (context: StatefulContext) => StatefulHandler;
