@@ -1,7 +1,14 @@
 import { Actor } from './actor';
 import { EventBuffer } from './buffer';
+import {
+  type CallFrom,
+  type CallResult,
+  DEFAULT_CALL_TIMEOUT_MS,
+  PendingCalls,
+  readCallResult,
+} from './call';
 import type { DispatchContext, Dispatcher, DispatchKey } from './dispatchers/dispatcher';
-import { describeValue, HandlerError, SubscriptionError } from './errors';
+import { describeValue, HandlerError, StageNotRunningError, SubscriptionError } from './errors';
 import { chain, type Emitted, type MaybePromise } from './maybe-promise';
 import { Queue } from './queue';
 import type { DemandMode, DiscardReporter, StageConfig } from './stage-options';
@@ -46,6 +53,14 @@ export abstract class Emitter<In, Out> extends Actor {
   handleCancel?(reason: StopReason, subscription: Subscription): MaybePromise<Emitted<Out>>;
   /** A message from `sendInfo`; producers deliver it after the events buffered before it. */
   handleInfo?(message: unknown): MaybePromise<Emitted<Out>>;
+  /**
+   * A request from {@link Emitter.call}, in mailbox order. Return `{ reply, events? }`, or
+   * `{ noreply: true, events? }` and reply later with `from.reply(value)`. The events go out
+   * (or into the buffer) before the reply. A stage without it fails on a call.
+   */
+  handleCall?(request: unknown, from: CallFrom): MaybePromise<CallResult<Out>>;
+  /** A request from {@link Emitter.cast}, in mailbox order; returns events to emit. */
+  handleCast?(request: unknown): MaybePromise<Emitted<Out>>;
 
   protected readonly downstream = new Set<Subscription<Out>>();
   protected readonly dispatcher: Dispatcher<Out> | undefined;
@@ -53,10 +68,18 @@ export abstract class Emitter<In, Out> extends Actor {
   protected readonly markers = new Queue<Marker>();
   /** Producer-consumer: downstream demand not yet met. */
   protected pcDemand = 0;
+  /** Producer in accumulate mode: the sum of {@link accumulatedAsks}, for stats. */
   protected accumulated = 0;
   protected eventsOut = 0;
   protected discarded = 0;
   private demandMode: DemandMode;
+  /** Producer in accumulate mode: each ask's demand, in arrival order (GenStage's log). */
+  private readonly accumulatedAsks = new Queue<number>();
+  /** Buffer position where accumulating began: info waits only behind events before it. */
+  private holdFrom = 0;
+  /** Events buffered while accumulating and not yet reported to the dispatcher. */
+  private unreported = 0;
+  private readonly calls = new PendingCalls();
   private readonly context: DispatchContext<Out>;
   private readonly onDiscard: DiscardReporter;
 
@@ -77,7 +100,59 @@ export abstract class Emitter<In, Out> extends Actor {
         const sub = key as Subscription<Out>;
         this.post(() => this.onAsk(sub, n));
       },
+      demand: (n: number) => {
+        this.post(() => this.supply(n));
+      },
     };
+  }
+
+  /**
+   * GenStage's `call`: runs `handleCall(request, from)` in the stage's mailbox and resolves
+   * with its reply, so a producer can be fed from outside and the caller waits until its
+   * events were dispatched (GenStage's broadcaster example). Rejects with
+   * {@link CallTimeoutError} after `timeoutMs` (default 5000; `Infinity` waits for ever), or
+   * with {@link StageNotRunningError} (`cause`: the error it stopped with) if the stage
+   * stops first.
+   */
+  call<R = unknown>(request: unknown, timeoutMs: number = DEFAULT_CALL_TIMEOUT_MS): Promise<R> {
+    if (this.exiting) return Promise.reject(new StageNotRunningError(this.name, 'call'));
+    let opened: { from: CallFrom; reply: Promise<R> };
+    try {
+      opened = this.calls.open<R>(this.name, timeoutMs);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const { from, reply } = opened;
+    this.post(() => {
+      this.runningHandler = 'handleCall';
+      if (!this.handleCall) throw new TypeError('the stage has no handleCall');
+      return chain(this.handleCall(request, from), (result) => {
+        const answer = readCallResult<Out>(result);
+        this.emitEvents(answer.events);
+        if (answer.replies) from.reply(answer.reply);
+        return undefined;
+      });
+    });
+    return reply;
+  }
+
+  /**
+   * GenStage's `cast`: queues `request` for `handleCast` and returns at once; the events it
+   * returns go out as from any handler. A stage without `handleCast` fails on a cast.
+   */
+  cast(request: unknown): void {
+    this.post(() => {
+      this.runningHandler = 'handleCast';
+      if (!this.handleCast) throw new TypeError('the stage has no handleCast');
+      return chain(this.handleCast(request), (events) => this.emitEvents(events));
+    });
+  }
+
+  protected override exit(reason: StopReason): void {
+    if (this.exiting) return;
+    super.exit(reason);
+    const cause = reason instanceof Error ? reason : undefined;
+    this.calls.failAll(new StageNotRunningError(this.name, 'answer the call', cause));
   }
 
   /** Consumer side: events from a producer arrive. */
@@ -95,15 +170,65 @@ export abstract class Emitter<In, Out> extends Actor {
     return undefined;
   }
 
-  /** Producer: switches the demand mode; `'forward'` hands over the accumulated demand. */
+  /**
+   * A producer in `'accumulate'` mode holds everything: demand is logged, events it emits
+   * (from any handler) stay in its buffer, even where consumers have demand.
+   */
+  protected get holding(): boolean {
+    return this.demandMode === 'accumulate' && this.kind === 'producer';
+  }
+
+  /**
+   * Producer: switches the demand mode. `'forward'` releases what was held: first the held
+   * events go to the dispatcher (every consumer subscribed by now, broadcast ones
+   * included), then each accumulated ask reaches `handleDemand` as a call of its own, in
+   * the order the asks arrived, less what the buffer met (as GenStage replays its log).
+   */
   protected setDemandMode(mode: DemandMode): void {
     this.post(() => {
+      const was = this.demandMode;
       this.demandMode = mode;
-      if (mode !== 'forward' || this.accumulated === 0 || this.finishing) return undefined;
-      const demand = this.accumulated;
-      this.accumulated = 0;
-      return this.callDemand(demand);
+      if (was === mode) return undefined;
+      if (mode === 'accumulate') {
+        this.holdFrom = this.outBuffer.end;
+        return undefined;
+      }
+      return this.releaseHeld();
     });
+  }
+
+  /**
+   * Where an info message sent now is due in the buffer: after the events buffered so far,
+   * or for a holding producer after those buffered before it began to hold (held events do
+   * not hold info back, as in GenStage, where they are not in the buffer).
+   */
+  protected infoPosition(): number {
+    return this.holding ? Math.min(this.outBuffer.end, this.holdFrom) : this.outBuffer.end;
+  }
+
+  private releaseHeld(): Promise<void> | undefined {
+    const total = this.accumulated;
+    return chain(this.takeFromBuffer(total), (left) => {
+      const still = Math.min(this.unreported, this.outBuffer.size);
+      this.unreported = 0;
+      if (still > 0) this.dispatcher!.buffered?.(still);
+      return this.replayAsks(total - left);
+    });
+  }
+
+  /** Passes the logged asks to handleDemand one by one; `met` were met by held events. */
+  private replayAsks(met: number): Promise<void> | undefined {
+    while (this.accumulatedAsks.length > 0) {
+      let demand = this.accumulatedAsks.shift()!;
+      this.accumulated -= demand;
+      const cut = Math.min(met, demand);
+      met -= cut;
+      demand -= cut;
+      if (demand === 0) continue;
+      const pending = this.supply(demand);
+      if (pending !== undefined) return pending.then(() => this.replayAsks(met));
+    }
+    return undefined;
   }
 
   protected override releaseSubscriptions(reason: StopReason): void {
@@ -161,14 +286,17 @@ export abstract class Emitter<In, Out> extends Actor {
 
   /** Meets `demand`: from the buffer first, then `handleDemand` or the queued input. */
   protected supply(demand: number): Promise<void> | undefined {
+    if (this.holding) {
+      if (demand > 0 && !this.finishing) {
+        this.accumulatedAsks.push(demand);
+        this.accumulated += demand;
+      }
+      return undefined;
+    }
     return chain(this.takeFromBuffer(demand), (left) => {
       if (this.exiting) return undefined;
       if (this.kind === 'producer') {
         if (left <= 0 || this.finishing) return undefined;
-        if (this.demandMode === 'accumulate') {
-          this.accumulated += left;
-          return undefined;
-        }
         return this.callDemand(left);
       }
       this.pcDemand += left;
@@ -184,7 +312,7 @@ export abstract class Emitter<In, Out> extends Actor {
   /**
    * Offers buffered events to the dispatcher (it decides how many it takes, so this also
    * runs when `demand` is 0), delivering due info messages in order. Resolves to the part
-   * of `demand` the buffer did not meet.
+   * of `demand` the buffer did not meet. A holding producer only delivers due info.
    */
   protected takeFromBuffer(demand: number): number | Promise<number> {
     const buffer = this.outBuffer;
@@ -196,7 +324,7 @@ export abstract class Emitter<In, Out> extends Actor {
         if (pending !== undefined) return pending.then(() => this.takeFromBuffer(demand));
         continue;
       }
-      if (buffer.size === 0 || this.exiting) return demand;
+      if (buffer.size === 0 || this.exiting || this.holding) return demand;
       const upTo = marker === undefined ? buffer.size : marker.at - buffer.removed;
       // Peek no more than the demand (or a chunk) so small asks never copy a big buffer.
       const want = Math.min(upTo, Math.max(demand, 1024));
@@ -232,8 +360,9 @@ export abstract class Emitter<In, Out> extends Actor {
     const length = events.length;
     if (length === 0 || this.dispatcher === undefined) return undefined;
     const all = events as Out[];
+    const holding = this.holding;
     const rest =
-      this.outBuffer.size === 0 && this.markers.length === 0
+      !holding && this.outBuffer.size === 0 && this.markers.length === 0
         ? this.dispatcher.dispatch(all, this.context)
         : all;
     if (this.kind === 'producer_consumer') {
@@ -241,6 +370,10 @@ export abstract class Emitter<In, Out> extends Actor {
     }
     if (rest.length === 0) return undefined;
     const discarded = this.outBuffer.push(rest);
+    // New events the consumers had no room for: the dispatcher may count them as made.
+    // Held ones are offered first when the producer forwards, then reported.
+    if (holding) this.unreported = Math.min(this.unreported + rest.length, this.outBuffer.size);
+    else this.dispatcher.buffered?.(rest.length);
     if (discarded > 0) {
       this.discarded += discarded;
       this.onDiscard(discarded, this.name);

@@ -7,7 +7,9 @@ export type StageErrorCode =
   | 'STAGE_INVALID_SUBSCRIPTION'
   | 'STAGE_HANDLER_FAILED'
   | 'STAGE_NOT_RUNNING'
-  | 'STAGE_RESTART_LIMIT';
+  | 'STAGE_RESTART_LIMIT'
+  | 'STAGE_DISPATCH_FAILED'
+  | 'STAGE_CALL_TIMEOUT';
 
 /** Base class of every error of the stages layer; switch on `code`. */
 export abstract class StageError extends Error {
@@ -75,15 +77,50 @@ export class HandlerError extends StageError {
   }
 }
 
-/** An operation needs a running stage (e.g. `ask` on a stopped one). */
+/**
+ * An operation needs a running stage (e.g. `ask` on a stopped one, or a `call` whose stage
+ * stopped before it replied; `cause` is then the reason it stopped, when an error).
+ */
 export class StageNotRunningError extends StageError {
   readonly code = 'STAGE_NOT_RUNNING';
   override readonly name = 'StageNotRunningError';
   constructor(
     readonly stage: string,
     readonly operation: string,
+    cause?: unknown,
   ) {
-    super(`stage '${stage}' is not running: cannot ${operation}`);
+    super(
+      `stage '${stage}' is not running: cannot ${operation}`,
+      cause === undefined ? undefined : { cause },
+    );
+  }
+}
+
+/**
+ * A dispatcher cannot place an event: e.g. a partition hash returned a partition that does
+ * not exist. The producer stops with this error instead of dropping the event silently.
+ */
+export class DispatchError extends StageError {
+  readonly code = 'STAGE_DISPATCH_FAILED';
+  override readonly name = 'DispatchError';
+  constructor(
+    /** E.g. `PartitionDispatcher`. */
+    readonly dispatcher: string,
+    readonly problem: string,
+  ) {
+    super(`${dispatcher}: ${problem}`);
+  }
+}
+
+/** A `stage.call(request)` got no reply within its timeout. */
+export class CallTimeoutError extends StageError {
+  readonly code = 'STAGE_CALL_TIMEOUT';
+  override readonly name = 'CallTimeoutError';
+  constructor(
+    readonly stage: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`stage '${stage}': call got no reply within ${timeoutMs} ms`);
   }
 }
 

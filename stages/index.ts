@@ -76,6 +76,8 @@
 
 export type { StageStatus } from './actor';
 export type { BufferKeep } from './buffer';
+// Requests from outside (GenStage's call and cast)
+export type { CallFrom, CallResult } from './call';
 // Stages
 export { Consumer, type ConsumerOptions } from './consumer';
 // Dispatchers
@@ -93,6 +95,8 @@ export {
 } from './dispatchers/partition-dispatcher';
 // Errors
 export {
+  CallTimeoutError,
+  DispatchError,
   HandlerError,
   InvalidOptionError,
   RestartLimitError,
@@ -103,7 +107,7 @@ export {
 } from './errors';
 // Interop
 export { fromIterable } from './from-iterable';
-export type { Emitted, MaybePromise } from './maybe-promise';
+export { type Emitted, isThenable, type MaybePromise } from './maybe-promise';
 export { Producer, type ProducerOptions } from './producer';
 export { ProducerConsumer, type ProducerConsumerOptions } from './producer-consumer';
 export { Stage } from './stage';

@@ -63,9 +63,10 @@ export abstract class Stage<In, Out> extends Emitter<In, Out> implements Source<
         this.inbound.push({ type: INFO, message });
         return undefined;
       }
-      if (this.outBuffer.size > 0 || this.markers.length > 0) {
-        this.markers.push({ at: this.outBuffer.end, message });
-        return this.outBuffer.size === 0 ? this.flushMarkers() : undefined;
+      const at = this.infoPosition();
+      if (at > this.outBuffer.removed || this.markers.length > 0) {
+        this.markers.push({ at, message });
+        return at <= this.outBuffer.removed ? this.flushMarkers() : undefined;
       }
       return this.deliverInfo(message);
     });
@@ -117,6 +118,10 @@ export abstract class Stage<In, Out> extends Emitter<In, Out> implements Source<
     const sub = new Subscription<In>(upstream, this, resolved);
     this.upstream.add(sub);
     upstream.downstream.add(sub);
+    // The producer hears of the subscription first (as in GenStage, where the consumer
+    // sends it before running its own handleSubscribe), so an ask made in handleSubscribe
+    // or right after this returns reaches the producer after it, never before.
+    upstream.post(() => upstream.acceptSubscription(sub));
     this.post(() => this.beginSubscription(sub));
     return sub;
   }
@@ -126,7 +131,7 @@ export abstract class Stage<In, Out> extends Emitter<In, Out> implements Source<
    * the subscription's cancel mode applies as for any cancel: with `'permanent'` (the
    * default) this stage stops too, as in GenStage; use `'temporary'` to keep running.
    */
-  cancel(subscription: Subscription, reason: StopReason = 'normal'): void {
+  cancel(subscription: Subscription<In> | Subscription, reason: StopReason = 'normal'): void {
     const sub = subscription as Subscription<In>;
     if (sub.consumer !== this || !this.upstream.has(sub)) return;
     const producer = producerOf(sub);
@@ -135,13 +140,16 @@ export abstract class Stage<In, Out> extends Emitter<In, Out> implements Source<
 
   /**
    * Asks `subscription`'s producer for `n` more events. For subscriptions in manual mode
-   * (`handleSubscribe` returned `'manual'`); automatic ones ask by themselves.
+   * (`handleSubscribe` returned `'manual'`); automatic ones ask by themselves. May be
+   * called from `handleSubscribe` or right after `subscribe` returns. `ask(sub, 0)` does
+   * nothing, as in GenStage.
    */
-  ask(subscription: Subscription, n: number): void {
+  ask(subscription: Subscription<In> | Subscription, n: number): void {
     const sub = subscription as Subscription<In>;
-    if (!Number.isInteger(n) || n < 1) {
-      throw new InvalidOptionError(`stage '${this.name}'`, 'ask(n)', n, 'an integer >= 1');
+    if (!Number.isInteger(n) || n < 0) {
+      throw new InvalidOptionError(`stage '${this.name}'`, 'ask(n)', n, 'an integer >= 0');
     }
+    if (n === 0) return;
     if (sub.consumer !== this || !this.upstream.has(sub)) {
       throw new InvalidOptionError(
         `stage '${this.name}'`,
@@ -211,7 +219,7 @@ export abstract class Stage<In, Out> extends Emitter<In, Out> implements Source<
     this.exit('normal');
   }
 
-  /** Consumer side: runs `handleSubscribe`, then tells the producer and asks. */
+  /** Consumer side: runs `handleSubscribe`, then asks (the producer was told already). */
   private beginSubscription(sub: Subscription<In>): Promise<void> | undefined {
     if (!this.upstream.has(sub)) return undefined;
     this.runningHandler = 'handleSubscribe';
@@ -229,8 +237,6 @@ export abstract class Stage<In, Out> extends Emitter<In, Out> implements Source<
           ),
         );
       }
-      const producer = producerOf(sub);
-      producer.post(() => producer.acceptSubscription(sub));
       if (sub.mode === 'automatic') {
         sub.demand = sub.maxDemand;
         this.sendAsk(sub, sub.maxDemand);

@@ -17,7 +17,9 @@ interface Entry {
  *
  * Demand a consumer had when it cancelled was already passed to the producer; it is kept
  * as `pending` and subtracted from the next asks, so the producer is never asked twice
- * for the same events.
+ * for the same events. Once the producer has made those events and they wait in its
+ * buffer ({@link DemandDispatcher.buffered}), they are no longer pending: the buffer serves
+ * the next asks and the rest of the demand reaches the producer.
  */
 export class DemandDispatcher<T> implements Dispatcher<T> {
   readonly kind = 'demand';
@@ -51,6 +53,10 @@ export class DemandDispatcher<T> implements Dispatcher<T> {
     const alreadyAsked = Math.min(this.pending, n);
     this.pending -= alreadyAsked;
     return n - alreadyAsked;
+  }
+
+  buffered(count: number): void {
+    this.pending = Math.max(0, this.pending - count);
   }
 
   dispatch(events: T[], context: DispatchContext<T>): T[] {

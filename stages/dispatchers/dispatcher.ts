@@ -38,6 +38,15 @@ export interface Dispatcher<T> {
    */
   ask(n: number, key: DispatchKey, context: DispatchContext<T>): number;
   /**
+   * Optional. The producer put `count` new events in its buffer: the leftovers of new
+   * events it dispatched, or new events queued behind events already buffered (never
+   * leftovers of events offered again from the buffer). A dispatcher that keeps demand
+   * the producer already owes (a cancelled consumer's) learns here that the producer has
+   * made those events, so it stops subtracting them from new asks: the buffer supplies
+   * them instead (GenStage's demand dispatcher lowers its pending demand the same way).
+   */
+  buffered?(count: number): void;
+  /**
    * Places events with consumers that have demand, through `context.send`. Returns the
    * events it could not place, in order (the producer buffers them): `events` itself, a
    * tail of it, or an empty array.
@@ -63,6 +72,11 @@ export interface DispatchContext<T> {
   send(key: DispatchKey, events: T[]): void;
   /** Asks again, later, `n` events on a consumer's behalf (as if the consumer had asked). */
   ask(key: DispatchKey, n: number): void;
+  /**
+   * The producer owes `n` more events than it was asked for, e.g. it made events the
+   * dispatcher dropped: later, the buffer or `handleDemand` is asked for them.
+   */
+  demand(n: number): void;
 }
 
 /** Shared empty result; never mutated. */

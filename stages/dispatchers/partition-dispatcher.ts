@@ -1,4 +1,4 @@
-import { InvalidOptionError } from '../errors';
+import { DispatchError, InvalidOptionError } from '../errors';
 import { checkObject } from '../options';
 import {
   type DispatchContext,
@@ -13,9 +13,10 @@ export interface PartitionDispatcherOptions<T, P extends number | string = numbe
   /** A number `n` (partitions `0 … n-1`) or the partition names. */
   partitions: number | readonly P[];
   /**
-   * The partition of an event, or `undefined` to drop it (counted in `discarded`).
-   * Required with named partitions; for numbered ones the default hashes the event's
-   * JSON text (numbers: the number itself) modulo the count.
+   * The partition of an event, or `undefined` to drop it (counted in `discarded`; a dropped
+   * event uses no demand). A partition that does not exist stops the producer with a
+   * {@link DispatchError} naming it. Required with named partitions; for numbered ones the
+   * default hashes the event's JSON text (numbers: the number itself) modulo the count.
    */
   hash?: (event: T) => P | undefined;
 }
@@ -36,7 +37,8 @@ const COMPONENT = 'PartitionDispatcher';
  *
  * The producer is asked for the sum of the consumers' demand. Events hashed to a partition
  * without demand wait in that partition's queue (counted in `held`) until it asks; a
- * partition left by its consumer keeps its queue for the next one.
+ * partition left by its consumer keeps its queue for the next one. An event the hash drops
+ * uses no demand: the producer is asked for another in its place.
  */
 export class PartitionDispatcher<T, P extends number | string = number | string>
   implements Dispatcher<T>
@@ -151,21 +153,40 @@ export class PartitionDispatcher<T, P extends number | string = number | string>
   }
 
   dispatch(events: T[], context: DispatchContext<T>): T[] {
-    const count = Math.min(events.length, this.waiting);
-    if (count === 0) return events;
-    this.waiting -= count;
+    if (this.waiting === 0) return events;
     const batches = new Map<Partition<T>, T[]>();
-    for (let i = 0; i < count; i++) {
-      const event = events[i] as T;
-      const partition = this.partitions.get(this.hash(event) as number | string);
-      if (!partition) {
-        this.discarded++;
+    const length = events.length;
+    let index = 0;
+    let placed = 0;
+    let dropped = 0;
+    // Hash first and send after, so an unknown partition fails before anything was sent.
+    // Only placed events use up demand: a dropped one was never asked for by anybody.
+    for (; index < length && placed < this.waiting; index++) {
+      const event = events[index] as T;
+      const name = this.hash(event);
+      if (name === undefined) {
+        dropped++;
         continue;
       }
+      const partition = this.partitions.get(name);
+      if (!partition) {
+        throw new DispatchError(
+          COMPONENT,
+          `the hash returned partition ${JSON.stringify(name)}, which does not exist (partitions: ${[...this.partitions.keys()].join(', ')})`,
+        );
+      }
+      placed++;
       const batch = batches.get(partition);
       if (batch) batch.push(event);
       else batches.set(partition, [event]);
     }
+    this.waiting -= placed;
+    this.discarded += dropped;
+    // The producer counts dropped events as answers to its demand, but they met nobody's:
+    // ask it again for them, as far as this dispatcher still waits for events (dropped
+    // events beyond that were extra, and the next ones in line took their place).
+    const owed = Math.min(dropped, this.waiting);
+    if (owed > 0) context.demand(owed);
     for (const [partition, batch] of batches) {
       let sent = 0;
       if (partition.key !== undefined && partition.queue.length === 0 && partition.demand > 0) {
@@ -176,7 +197,7 @@ export class PartitionDispatcher<T, P extends number | string = number | string>
       for (let i = sent; i < batch.length; i++) partition.queue.push(batch[i] as T);
       this.held += batch.length - sent;
     }
-    return tail(events, count);
+    return tail(events, index);
   }
 
   /** Pending demand of a consumer, for tests and stats. */

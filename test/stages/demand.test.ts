@@ -110,7 +110,8 @@ describe('demand (GenStage patterns)', () => {
     expect(counter.stats().accumulatedDemand).toBe(10);
     counter.demand('forward');
     await Promise.all([a.done(), b.done()]);
-    expect(counter.demands[0]).toBe(10);
+    // As GenStage replays its log: each ask reaches handleDemand on its own, in order.
+    expect(counter.demands).toEqual([4, 6]);
     expect([...a.events, ...b.events].sort((x, y) => x - y)).toEqual(range(0, 10));
   });
 

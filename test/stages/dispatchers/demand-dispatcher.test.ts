@@ -39,4 +39,19 @@ describe('DemandDispatcher (pure transitions)', () => {
     expect(d.ask(8, b)).toBe(2);
     expect(d.demandOf(b)).toBe(12);
   });
+
+  it('demand of a cancelled consumer stops counting once the producer buffered events it owed', () => {
+    const d = new DemandDispatcher<number>();
+    d.subscribe(a, opts);
+    d.ask(10, a);
+    d.cancel(a);
+    // The producer made the 10 it owed; nobody had demand: it buffered them.
+    d.buffered(10);
+    d.subscribe(b, opts);
+    // b asks 15: the buffer serves 10, the producer must be asked for all 15 (the stage
+    // subtracts what its buffer supplied), not 5 (which would lose 5).
+    expect(d.ask(15, b)).toBe(15);
+    d.buffered(3); // more than still pending: pending stays at 0
+    expect(d.ask(1, b)).toBe(1);
+  });
 });

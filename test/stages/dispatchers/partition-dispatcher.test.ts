@@ -1,4 +1,4 @@
-import { InvalidOptionError, PartitionDispatcher } from '../../../stages';
+import { DispatchError, InvalidOptionError, PartitionDispatcher } from '../../../stages';
 import { recorder } from './recorder';
 
 describe('PartitionDispatcher (pure transitions)', () => {
@@ -74,5 +74,48 @@ describe('PartitionDispatcher (pure transitions)', () => {
     expect(d.ask(2, odd, ctx)).toBe(0);
     expect(ctx.sent).toEqual([[odd, [1, 2]]]);
     expect(d.held).toBe(1);
+  });
+
+  it('a dropped event uses no demand: the next events take its place, and the producer owes one more for each drop it answered with', () => {
+    const d = new PartitionDispatcher<number>({
+      partitions: 2,
+      hash: (n) => (n < 0 ? undefined : n % 2),
+    });
+    d.subscribe(even, { maxDemand: 10, partition: 0 });
+    d.subscribe(odd, { maxDemand: 10, partition: 1 });
+    expect(d.ask(2, even, recorder())).toBe(2);
+    expect(d.ask(2, odd, recorder())).toBe(2);
+    // The producer answered 4 with 4 events, 2 of them dropped: it owes 2 more.
+    const ctx = recorder<number>();
+    expect(d.dispatch([-1, 0, -3, 1], ctx)).toEqual([]);
+    expect(ctx.sent).toEqual([
+      [even, [0]],
+      [odd, [1]],
+    ]);
+    expect(d.discarded).toBe(2);
+    expect(ctx.demands).toEqual([2]);
+    // It answers with more than owed: drops are skipped, and only 2 events are taken.
+    const more = recorder<number>();
+    expect(d.dispatch([-5, 2, -7, 3, 4, 5], more)).toEqual([4, 5]);
+    expect(more.sent).toEqual([
+      [even, [2]],
+      [odd, [3]],
+    ]);
+    expect(more.demands).toEqual([]); // the drops were made up by the events after them
+    expect(d.discarded).toBe(4);
+  });
+
+  it('a hash returning an unknown partition throws a DispatchError naming it, before sending anything', () => {
+    const d = new PartitionDispatcher<number>({ partitions: 2, hash: (n) => (n > 5 ? 9 : 0) });
+    d.subscribe(even, { maxDemand: 10, partition: 0 });
+    d.ask(5, even, recorder());
+    const ctx = recorder<number>();
+    expect(() => d.dispatch([1, 2, 7], ctx)).toThrow(
+      new DispatchError(
+        'PartitionDispatcher',
+        'the hash returned partition 9, which does not exist (partitions: 0, 1)',
+      ),
+    );
+    expect(ctx.sent).toEqual([]);
   });
 });
