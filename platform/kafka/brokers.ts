@@ -82,14 +82,32 @@ export async function assertReachable(brokers: string[], timeoutMs: number): Pro
   }
 }
 
+/**
+ * Loads a testcontainers package only when KAFKA_PROVIDER asks for it: both are dev
+ * dependencies (they need a Docker engine), so an installed package without them runs.
+ */
+function loadDevPackage<T>(name: string): T {
+  try {
+    return require(name) as T;
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'MODULE_NOT_FOUND') throw error;
+    throw new DockerUnavailableError(
+      `brokers: KAFKA_PROVIDER=testcontainers needs the package '${name}', which is not installed ` +
+        '(testcontainers and @testcontainers/kafka are dev dependencies); install them with ' +
+        '`npm install --save-dev testcontainers @testcontainers/kafka`, or unset KAFKA_PROVIDER ' +
+        'to use the local JVM broker (Java 17+ and `make kafka-jars`)',
+      { cause: error },
+    );
+  }
+}
+
 async function fromTestcontainers(image: string): Promise<Brokers> {
-  // Loaded only when asked for: it is a dev dependency and needs a Docker engine.
+  const testcontainers = loadDevPackage<typeof import('testcontainers')>('testcontainers');
+  const { KafkaContainer } =
+    loadDevPackage<typeof import('@testcontainers/kafka')>('@testcontainers/kafka');
   let started: { getHost(): string; getMappedPort(port: number): number; stop(): Promise<unknown> };
   try {
-    const testcontainers = require('testcontainers') as typeof import('testcontainers');
     await testcontainers.getContainerRuntimeClient();
-    const { KafkaContainer } =
-      require('@testcontainers/kafka') as typeof import('@testcontainers/kafka');
     started = await new KafkaContainer(image).withKraft().start();
   } catch (error) {
     throw new DockerUnavailableError(
