@@ -174,7 +174,7 @@ export const livePageScript = `
       const why = q.operatorPaused ? 'paused by operator' : q.paused ? 'paused (back-pressure)' : 'flowing';
       return el('tr', { 'data-partition': q.topic + '/' + q.partition, 'data-paused': q.paused, class: q.paused ? 'paused' : '' },
         el('td', { class: 'name' }, q.topic), el('td', {}, q.partition), el('td', { class: 'name state' }, why),
-        el('td', { class: 'name owner' }, q.owner || '–'), el('td', {}, num(q.lag)), el('td', {}, num(q.bufferedEvents)),
+        el('td', { class: 'name owner', title: q.owner || '' }, q.owner ? (q.owner.length > 24 ? q.owner.slice(0, 14) + '…' + q.owner.slice(-6) : q.owner) : '–'), el('td', {}, num(q.lag)), el('td', {}, num(q.bufferedEvents)),
         el('td', {}, num(q.committed)), el('td', {}, num(q.highWatermark)),
         el('td', {}, q.lastCommitAgeSeconds === null ? '–' : q.lastCommitAgeSeconds.toFixed(1) + ' s'),
         el('td', { class: 'name' }, q.operatorPaused ? button('resume', 'resume', { pipeline: p.pipeline, ...scope }, 'resume-partition') : button('pause', 'pause', { pipeline: p.pipeline, ...scope }, 'pause-partition')));
