@@ -1,0 +1,118 @@
+import type { Kafka } from 'kafkajs';
+import { type Message, markFailed, rejectPart } from '../../../message/message';
+import type { PipelineOptions } from '../../../pipeline/options';
+import type { RepartitionRecord } from '../../../pipeline/repartition/repartition-options';
+import type { Telemetry } from '../../../telemetry/telemetry';
+import { compilePlan } from '../config/compile-plan';
+import type { TransformConfig } from '../config/config-schema';
+import { prepareRecord } from '../prepare';
+import type { TransformCounts } from '../transformer';
+import { routingKey } from './routing-key';
+import { encodeSample } from './sample-codec';
+import { WindowHandler } from './window-handler';
+
+/** What the transformer pipeline needs besides its configuration. */
+export interface TransformPipelineSettings {
+  readonly kafka: Kafka;
+  readonly telemetry?: Telemetry;
+  readonly startFrom?: 'committed' | 'earliest' | 'latest';
+  /** Partitions of the repartition topic (default 6). */
+  readonly partitions?: number;
+  readonly counts?: TransformCounts;
+  /** Receives the window handler once the pipeline built it (progress, open windows). */
+  readonly onHandler?: (handler: WindowHandler) => void;
+}
+
+/** Fresh cumulative counts. */
+export function newCounts(): TransformCounts {
+  return {
+    samplesIn: 0,
+    samplesOut: 0,
+    dropped: { filter: 0, relabel: 0, invalid: 0, late: 0 },
+    lateSamples: 0,
+    windowsEmitted: 0,
+  };
+}
+
+/**
+ * The metric transformer as an ordinary pipeline of the platform:
+ *
+ * ```
+ * input topics → processors: parse, validate, filter, relabel, units (per record)
+ *              → repartition `by-group`: one record per sample, keyed by its group
+ *              → stateful: counter rates, windows (every instance, its partitions)
+ *              → batcher → output topic;   refused lines and late samples → dead letters
+ * ```
+ *
+ * Records a line of which is refused go on with the rest of their samples; the refused
+ * line is dead-lettered with the record as it arrived. Dead-lettering, acknowledgement,
+ * tracing, readiness and stage metrics are the pipeline's own.
+ */
+export function transformPipelineOptions(
+  config: TransformConfig,
+  settings: TransformPipelineSettings,
+): PipelineOptions {
+  const plan = compilePlan(config);
+  const counts = settings.counts ?? newCounts();
+  return {
+    name: config.pipeline,
+    source: {
+      name: `${config.pipeline}.source`,
+      kafka: settings.kafka,
+      groupId: config.input.group_id,
+      topics: config.input.topics.map((t) => t.name),
+      startFrom: settings.startFrom ?? 'committed',
+    },
+    processors: {
+      handleMessage: (m: Message) => {
+        const prepared = prepareRecord(
+          plan,
+          {
+            topic: m.topic,
+            partition: m.partition,
+            value: m.data as Buffer | null,
+            timestamp: m.timestamp,
+          },
+          Date.now(),
+        );
+        counts.samplesIn += prepared.parsed;
+        counts.dropped.filter += prepared.filtered;
+        counts.dropped.relabel += prepared.relabelDropped;
+        counts.dropped.invalid += prepared.rejects.length;
+        if (prepared.samples.length === 0 && prepared.rejects.length > 0) {
+          const first = prepared.rejects[0]!;
+          markFailed(m, first.reason, new Error(first.detail));
+          return;
+        }
+        for (const r of prepared.rejects) {
+          rejectPart(m, { reason: r.reason, detail: `${r.detail}: ${r.excerpt}`, position: -1 });
+        }
+        m.data = prepared.samples;
+      },
+    },
+    repartition: {
+      step: 'by-group',
+      partitions: settings.partitions ?? 6,
+      idleTimeoutMs: plan.idleTimeoutMs,
+      records: (m: Message): RepartitionRecord[] =>
+        (m.data as ReturnType<typeof prepareRecord>['samples']).map((s) => ({
+          key: routingKey(plan, s),
+          value: encodeSample(s),
+          timestamp: s.timestamp,
+        })),
+    },
+    next: {
+      stateful: {
+        create: () => {
+          const handler = new WindowHandler(plan, config.output.format, counts);
+          settings.onHandler?.(handler);
+          return handler;
+        },
+      },
+      batchers: { output: { batchSize: 500, batchTimeoutMs: 50 } },
+      sinks: { output: { topic: config.output.topic } },
+    },
+    deadLetter: { topic: config.dead_letter.topic },
+    ...(settings.telemetry ? { telemetry: settings.telemetry } : {}),
+  };
+}
