@@ -1,4 +1,5 @@
 import type { Command } from '../command';
+import { ctlCommand } from './ctl';
 import { exampleCommand } from './example';
 import { generateCommand } from './generate';
 import { kafkaCommand } from './kafka';
@@ -10,4 +11,5 @@ export const commands: readonly Command[] = [
   runCommand,
   generateCommand,
   exampleCommand,
+  ctlCommand,
 ];

@@ -7,6 +7,8 @@ import {
 import { loadConfig } from '../../apps/metrics-transform/config/load-config';
 import { kafkaSender } from '../../apps/metrics-transform/generator/kafka-send';
 import { runGenerator } from '../../apps/metrics-transform/generator/run-generator';
+import { CONTROL_TOKEN_ENV, createControlCenter } from '../../control/control-center';
+import { controlPipeline } from '../../control/pipeline-control';
 import { httpOptionsFromEnv, startHttpServer } from '../../http/http-server';
 import { type Brokers, getBrokers } from '../../kafka/brokers';
 import { clientOptionsFromEnv } from '../../kafka/client/client-options';
@@ -23,6 +25,8 @@ in event-time windows and writes the results to the output topic; refused sample
 dead-letter topic. Offsets are committed only past samples whose windows were emitted.
 Serves /metrics, /healthz, /readyz, /topology and a live page (HTTP_PORT, default 9464),
 prints a progress line every few seconds, and stops cleanly on Ctrl-C (SIGINT/SIGTERM).
+With CONTROL_TOKEN set, the live page and \`kafka-stages ctl\` can pause, resume and resize
+the pipeline (POST /control/*, Authorization: Bearer <token>); without it they are read only.
 
 Options:
   --config FILE         the YAML configuration (see examples/metrics-transform.yaml)
@@ -162,8 +166,16 @@ export const runCommand: Command = {
         ...(values['with-broker'] ? { createTopics: { partitions } } : {}),
       });
       cleanups.unshift(() => app.stop());
+      // Operator actions from the live page and `kafka-stages ctl`; read only without a token.
+      const control = createControlCenter({
+        token: process.env[CONTROL_TOKEN_ENV],
+        registry: telemetry.registry,
+        targets: [controlPipeline({ name: config.pipeline, source: app.source })],
+        logger: log,
+      });
       const http = await startHttpServer({
         registry: telemetry.registry,
+        control,
         readiness: () => telemetry.ready,
         health: () => app.health(),
         topology: () => telemetry.topology(),
