@@ -5,7 +5,8 @@ export type KafkaStageErrorCode =
   | 'KAFKA_SOURCE_STATE'
   | 'KAFKA_COMMIT_FAILED'
   | 'KAFKA_PRODUCE_FAILED'
-  | 'KAFKA_INTERNAL_TOPIC_MISMATCH';
+  | 'KAFKA_INTERNAL_TOPIC_MISMATCH'
+  | 'KAFKA_AUTHENTICATION_FAILED';
 
 /**
  * Base of the closed set of Kafka stage errors. `code` is stable (match on it, not on the
@@ -97,4 +98,53 @@ export class KafkaInternalTopicError extends KafkaStageError {
   ) {
     super(message);
   }
+}
+
+/**
+ * The broker refused the client's SASL credentials. Not retriable: the same credentials
+ * will be refused again. The message names the user, the mechanism and the brokers, never
+ * the password.
+ */
+export class KafkaAuthenticationError extends KafkaStageError {
+  readonly code = 'KAFKA_AUTHENTICATION_FAILED';
+  readonly retriable = false;
+
+  constructor(
+    message: string,
+    readonly username: string,
+    readonly mechanism: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** What {@link authenticationError} needs of the client options (no password). */
+export interface AuthenticatingClient {
+  readonly brokers: readonly string[];
+  readonly sasl?: { readonly mechanism: string; readonly username: string };
+}
+
+/**
+ * The clear error for a kafkajs failure that is a refused SASL authentication, else
+ * undefined (the caller rethrows the original). kafkajs says
+ * `SASL SCRAM SHA256 authentication failed: Authentication failed during authentication
+ * due to invalid credentials with SASL mechanism SCRAM-SHA-256`, the same for a wrong
+ * password and an unknown user; this says which user and what to check.
+ */
+export function authenticationError(
+  error: unknown,
+  client: AuthenticatingClient,
+): KafkaAuthenticationError | undefined {
+  const name = (error as { name?: unknown } | null)?.name;
+  if (name !== 'KafkaJSSASLAuthenticationError' || client.sasl === undefined) return undefined;
+  const mechanism = client.sasl.mechanism.toUpperCase();
+  const username = client.sasl.username;
+  return new KafkaAuthenticationError(
+    `Kafka refused the credentials of user '${username}' (${mechanism}) at ${client.brokers.join(',')}: ` +
+      'the user does not exist or the password is wrong; check the SASL username, password and mechanism (KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD, KAFKA_SASL_MECHANISM)',
+    username,
+    mechanism,
+    { cause: error },
+  );
 }

@@ -35,6 +35,9 @@ export {
   deadLetterProducerOptionsSchema,
 } from './dead-letter';
 export {
+  type AuthenticatingClient,
+  authenticationError,
+  KafkaAuthenticationError,
   KafkaCommitError,
   KafkaOptionsError,
   KafkaProduceError,

@@ -16,6 +16,15 @@ import { firstErrorLine, logTail } from './log-tail';
 import { type LocalBrokerOptions, resolveLocalBrokerOptions } from './options';
 import { assertPortFree, freePorts } from './ports';
 import { isAlive, terminate } from './processes';
+import {
+  makeTlsMaterial,
+  newBrokerUser,
+  protocolOf,
+  type SecurityProtocol,
+  scramFormatArguments,
+  securityProperties,
+  type TlsMaterial,
+} from './security';
 import { formatProperties, newClusterId, serverProperties } from './server-properties';
 import { waitUntilReady } from './wait-ready';
 import { spawnUnderWatchdog } from './watchdog';
@@ -45,6 +54,13 @@ export interface LocalBroker {
   readonly startupMs: number;
   /** Milliseconds the StorageTool format step took (a JVM of its own). */
   readonly formatMs: number;
+  /**
+   * What the client listener speaks: PLAINTEXT, or with the `sasl` and `tls` options
+   * SASL_PLAINTEXT (SCRAM-SHA-256 and -512), SSL or SASL_SSL.
+   */
+  readonly securityProtocol: SecurityProtocol;
+  /** With `tls`: PEM of the CA that signed the broker's certificate, for clients' `ssl.ca`. */
+  readonly tlsCa?: string;
   /**
    * Stops the broker: SIGTERM, SIGKILL after the grace period; removes a temporary home.
    * Idempotent; resolves once no process of the broker is left.
@@ -112,6 +128,10 @@ export async function startLocalBroker(
   const detachFile = path.join(home, 'detached');
   const clusterId = newClusterId();
   const bootstrap = `${HOST}:${port}`;
+  const protocol = protocolOf(o.sasl !== undefined, o.tls);
+  // The broker's own SCRAM user, new on every start: its password is in server.properties.
+  const brokerUser = o.sasl ? newBrokerUser() : undefined;
+  let tls: TlsMaterial | undefined;
   let wrapper: ChildProcess | undefined;
   let jvmPid = -1;
   let logFd = -1;
@@ -127,12 +147,19 @@ export async function startLocalBroker(
     mkdirSync(home, { recursive: true });
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(detachFile, { force: true });
+    if (o.tls) {
+      const tlsDir = path.join(home, 'tls');
+      rmSync(tlsDir, { recursive: true, force: true });
+      tls = makeTlsMaterial(tlsDir);
+    }
     const properties = serverProperties({
       host: HOST,
       port,
       controllerPort,
       logDir: dataDir,
       kafkaVersion: o.kafkaVersion,
+      protocol,
+      security: securityProperties({ protocol, brokerUser, tls }),
       overrides: o.properties,
     });
     writeFileSync(propertiesFile, formatProperties(properties));
@@ -153,6 +180,9 @@ export async function startLocalBroker(
         clusterId,
         '-c',
         propertiesFile,
+        // SCRAM credentials live in the metadata log, so users are made at format time.
+        // (They are on this short-lived JVM's command line: fine for a loopback test broker.)
+        ...(brokerUser && o.sasl ? scramFormatArguments([brokerUser, ...o.sasl.users]) : []),
       ],
       pidFile: path.join(home, 'format.pid'),
       graceMs: 2_000,
@@ -197,13 +227,22 @@ export async function startLocalBroker(
     void exited.then((code) => {
       exitCode = code;
     });
-    const notReady = await waitUntilReady(bootstrap, clusterId, {
-      deadline: spawned + o.readyTimeoutMs,
-      failure: () =>
-        exitCode !== undefined || running.exitCode !== null || running.signalCode !== null
-          ? `the broker exited (code ${running.exitCode ?? exitCode}, signal ${running.signalCode}) before it was ready`
-          : null,
-    });
+    const notReady = await waitUntilReady(
+      bootstrap,
+      clusterId,
+      {
+        deadline: spawned + o.readyTimeoutMs,
+        failure: () =>
+          exitCode !== undefined || running.exitCode !== null || running.signalCode !== null
+            ? `the broker exited (code ${running.exitCode ?? exitCode}, signal ${running.signalCode}) before it was ready`
+            : null,
+      },
+      {
+        sasl: brokerUser && { mechanism: 'scram-sha-512', ...brokerUser },
+        // The certificate names localhost too; an IP as TLS server name is deprecated in Node.
+        ssl: tls && { ca: [tls.caPem], servername: 'localhost' },
+      },
+    );
     jvmPid = readPid(path.join(home, 'broker.pid'));
     if (notReady?.kind === 'failed') {
       throw new BrokerStartError(withTail(`local broker: ${notReady.reason}`, logFile));
@@ -251,6 +290,8 @@ export async function startLocalBroker(
       clusterId,
       startupMs,
       formatMs,
+      securityProtocol: protocol,
+      tlsCa: tls?.caPem,
       stop() {
         stopping ??= (async () => {
           process.removeListener('exit', onExit);

@@ -8,6 +8,24 @@ export const DEFAULT_KAFKA_VERSION = '3.9.1';
 
 const port = z.number().int().min(0).max(65_535);
 
+/**
+ * SCRAM user names and passwords as Kafka's StorageTool can take them: `--add-scram
+ * 'SCRAM-SHA-256=[name=…,password=…]'` splits on `,` and `=` and has no quoting, so those,
+ * brackets, quotes, backslashes and blanks are refused here rather than misread there.
+ */
+const SCRAM_TEXT = /^[A-Za-z0-9._~!@#$%^&*()+:;?/|{}<>-]{1,128}$/;
+
+/** The user the broker itself authenticates as on its own listener (inter-broker traffic). */
+export const BROKER_SCRAM_USER = 'kafka-stages-broker';
+
+const scramUser = z.strictObject({
+  username: z
+    .string()
+    .regex(SCRAM_TEXT)
+    .refine((name) => name !== BROKER_SCRAM_USER),
+  password: z.string().regex(SCRAM_TEXT),
+});
+
 const schema = z
   .object({
     kafkaVersion: z.string().regex(/^\d+\.\d+\.\d+$/),
@@ -24,6 +42,8 @@ const schema = z
     properties: z.record(z.string(), z.string()).default({}),
     detached: z.boolean().default(false),
     java: z.string().min(1).optional(),
+    sasl: z.strictObject({ users: z.array(scramUser).min(1) }).optional(),
+    tls: z.boolean().default(false),
   })
   .strict();
 
@@ -40,6 +60,8 @@ const ALLOWED: Record<keyof z.input<typeof schema>, string> = {
   properties: 'an object of server.properties overrides, string to string',
   detached: 'true or false',
   java: 'the path of a java executable',
+  sasl: `{ users: [{ username, password }, ...] }, at least one user; names and passwords of 1-128 characters without , = [ ] " \\ or blanks; the name ${BROKER_SCRAM_USER} is the broker's own`,
+  tls: 'true or false',
 };
 
 /**
@@ -60,6 +82,12 @@ const ALLOWED: Record<keyof z.input<typeof schema>, string> = {
  * - `detached`: keep the broker running after this process exits (the CLI's `kafka up`);
  *   otherwise (default) a watchdog stops it as soon as this process is gone.
  * - `java`: the java executable. Default: `$JAVA_HOME/bin/java`, else `java` on PATH.
+ * - `sasl`: `{ users: [{ username, password }] }` turns on SASL/SCRAM on the client
+ *   listener, with SCRAM-SHA-256 and SCRAM-SHA-512 credentials for every user, created when
+ *   the data directory is formatted. Without it, clients connect unauthenticated.
+ * - `tls`: `true` puts TLS on the client listener, with a CA and a broker certificate
+ *   (for 127.0.0.1 and localhost) made afresh in `<home>/tls/` with openssl; clients trust
+ *   `broker.tlsCa`. With `sasl` too, the listener is SASL_SSL.
  */
 export type LocalBrokerOptions = Partial<z.input<typeof schema>>;
 
@@ -75,8 +103,27 @@ function valueAt(input: unknown, keys: readonly PropertyKey[]): unknown {
   return value;
 }
 
-function show(value: unknown): string {
-  return value === undefined ? 'undefined' : JSON.stringify(value);
+/** A short rendering of a bad value; a password (or an object holding one) is not shown. */
+function show(value: unknown, path: readonly PropertyKey[]): string {
+  if (
+    path.some((key) => key === 'password' || key === 'users') ||
+    (path.length === 1 && path[0] === 'sasl')
+  ) {
+    return value === undefined
+      ? 'undefined'
+      : `a ${Array.isArray(value) ? 'list' : typeof value} (not shown: it may hold passwords)`;
+  }
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'symbol') return String(value);
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 /** The project root: the nearest folder above this file with a package.json. */
@@ -98,13 +145,23 @@ export function resolveLocalBrokerOptions(
   options: LocalBrokerOptions = {},
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedLocalBrokerOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidBrokerOptionsError(
+      `local broker: options is ${show(options, [])}; allowed: an object with the options ${Object.keys(ALLOWED).join(', ')}`,
+    );
+  }
   const input = { kafkaVersion: env.KAFKA_VERSION || DEFAULT_KAFKA_VERSION, ...options };
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     if (issue.code === 'unrecognized_keys') {
+      const at = [...issue.path.map(String), issue.keys[0]].join('.');
+      const allowed =
+        issue.path.length === 0
+          ? Object.keys(ALLOWED).join(', ')
+          : ALLOWED[issue.path[0] as 'sasl'];
       throw new InvalidBrokerOptionsError(
-        `local broker: unknown option '${issue.keys[0]}'; allowed: ${Object.keys(ALLOWED).join(', ')}`,
+        `local broker: unknown option '${at}'; allowed: ${allowed}`,
       );
     }
     const key = String(issue.path[0]) as keyof typeof ALLOWED;
@@ -112,7 +169,7 @@ export function resolveLocalBrokerOptions(
     const source =
       key === 'kafkaVersion' && options.kafkaVersion === undefined ? ' (KAFKA_VERSION)' : '';
     throw new InvalidBrokerOptionsError(
-      `local broker: option '${where}'${source} is ${show(valueAt(input, issue.path))}; allowed: ${ALLOWED[key]}`,
+      `local broker: option '${where}'${source} is ${show(valueAt(input, issue.path), issue.path)}; allowed: ${ALLOWED[key]}`,
     );
   }
   const value = parsed.data;

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { SecurityProtocol } from './security';
 
 /** What the broker's configuration depends on. */
 export interface ServerPropertiesInput {
@@ -12,6 +13,10 @@ export interface ServerPropertiesInput {
   logDir: string;
   /** Kafka release, e.g. `3.9.1`: some settings exist only from 4.0 on. */
   kafkaVersion: string;
+  /** Protocol of the client listener (named after it). Default PLAINTEXT. */
+  protocol?: SecurityProtocol;
+  /** Entries that secure the client listener (see `securityProperties`). */
+  security?: Record<string, string>;
   /** Entries that replace or add to the built-in ones. */
   overrides?: Record<string, string>;
 }
@@ -26,15 +31,16 @@ export interface ServerPropertiesInput {
 export function serverProperties(input: ServerPropertiesInput): Record<string, string> {
   const { host, port, controllerPort } = input;
   const major = Number(input.kafkaVersion.split('.')[0]);
+  const client = input.protocol ?? 'PLAINTEXT';
   const properties: Record<string, string> = {
     'process.roles': 'broker,controller',
     'node.id': '1',
     'controller.quorum.voters': `1@${host}:${controllerPort}`,
-    listeners: `PLAINTEXT://${host}:${port},CONTROLLER://${host}:${controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://${host}:${port}`,
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    listeners: `${client}://${host}:${port},CONTROLLER://${host}:${controllerPort}`,
+    'advertised.listeners': `${client}://${host}:${port}`,
+    'listener.security.protocol.map': `${client}:${client},CONTROLLER:PLAINTEXT`,
     'controller.listener.names': 'CONTROLLER',
-    'inter.broker.listener.name': 'PLAINTEXT',
+    'inter.broker.listener.name': client,
     'log.dirs': input.logDir,
     'num.partitions': '1',
     'default.replication.factor': '1',
@@ -59,7 +65,7 @@ export function serverProperties(input: ServerPropertiesInput): Record<string, s
     properties['share.coordinator.state.topic.replication.factor'] = '1';
     properties['share.coordinator.state.topic.min.isr'] = '1';
   }
-  return { ...properties, ...input.overrides };
+  return { ...properties, ...input.security, ...input.overrides };
 }
 
 /** The properties as a `server.properties` file (`key=value` lines, keys in order). */

@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
 
 /** How waitUntilReady gives up early. */
 export interface ReadyWatch {
@@ -37,8 +37,11 @@ export async function waitUntilReady(
   bootstrap: string,
   clusterId: string,
   watch: ReadyWatch,
+  /** How the probe authenticates and what it trusts, on a secured listener. */
+  security: Pick<KafkaConfig, 'sasl' | 'ssl'> = {},
 ): Promise<NotReady | null> {
   const kafka = new Kafka({
+    ...security,
     clientId: 'kafka-stages-local-broker-probe',
     brokers: [bootstrap],
     logLevel: logLevel.NOTHING,
