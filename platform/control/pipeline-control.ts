@@ -24,10 +24,14 @@ export interface RuntimeTunable {
   setProcessorConcurrency(concurrency: number): void | Promise<void>;
 }
 
-/** Anything with a name and a source stage: a `Pipeline`, or an application's own wiring. */
+/**
+ * Anything with a name and its source stage(s): a `Pipeline` (with `parts` when it has
+ * repartition hops, each part reading its own topics), or an application's own wiring.
+ */
 export interface WithSource {
   readonly name: string;
   readonly source: unknown;
+  readonly parts?: readonly { readonly source: unknown }[];
 }
 
 const isTunable = (v: unknown): v is RuntimeTunable =>
@@ -37,10 +41,37 @@ const isTunable = (v: unknown): v is RuntimeTunable =>
   typeof (v as RuntimeTunable).setBatcher === 'function' &&
   typeof (v as RuntimeTunable).setProcessorConcurrency === 'function';
 
-function sourceAction(source: KafkaSource, act: () => boolean): PauseOutcome {
+function pausedOf(sources: readonly KafkaSource[]): PauseScope[] {
+  const out: PauseScope[] = [];
+  const seen = new Set<string>();
+  for (const source of sources) {
+    for (const scope of source.operatorPauses()) {
+      const key = JSON.stringify(scope);
+      if (!seen.has(key)) out.push(scope);
+      seen.add(key);
+    }
+  }
+  return out;
+}
+
+/**
+ * Runs a pause or resume on the sources `scope` concerns: every source for the whole
+ * pipeline, else the one reading the topic (an unknown topic is asked of the first, whose
+ * error names the topics it reads).
+ */
+function sourceAction(
+  sources: readonly KafkaSource[],
+  scope: PauseScope,
+  act: (source: KafkaSource) => boolean,
+): PauseOutcome {
   try {
-    const changed = act();
-    return { changed, paused: source.operatorPauses() };
+    const concerned =
+      scope.topic === undefined
+        ? sources
+        : [sources.find((s) => s.topics.includes(scope.topic!)) ?? sources[0]!];
+    let changed = false;
+    for (const source of concerned) changed = act(source) || changed;
+    return { changed, paused: pausedOf(sources) };
   } catch (error) {
     if (error instanceof KafkaTopicNotFoundError) {
       throw new ControlError('not_found', error.message, { cause: error });
@@ -54,8 +85,9 @@ function sourceAction(source: KafkaSource, act: () => boolean): PauseOutcome {
 
 /**
  * The {@link Controllable} of a pipeline whose source is a {@link KafkaSource}: pause and
- * resume go to the source (fetching stops, the member stays in the group); `set` goes to the
- * pipeline's {@link RuntimeTunable} methods when it has them.
+ * resume go to the source (fetching stops, the member stays in the group) — with repartition
+ * hops, `{}` goes to the source of every part and a topic to the part reading it; `set` goes
+ * to the pipeline's {@link RuntimeTunable} methods when it has them.
  *
  * @example
  * const control = createControlCenter({ token: process.env.CONTROL_TOKEN, registry,
@@ -63,7 +95,9 @@ function sourceAction(source: KafkaSource, act: () => boolean): PauseOutcome {
  */
 export function controlPipeline(pipeline: WithSource): Controllable {
   const { name, source } = pipeline;
-  if (!(source instanceof KafkaSource)) {
+  const candidates = pipeline.parts ? pipeline.parts.map((p) => p.source) : [source];
+  const sources = candidates.filter((s): s is KafkaSource => s instanceof KafkaSource);
+  if (sources.length === 0) {
     throw new ControlError(
       'unsupported',
       `pipeline '${name}': only a pipeline reading Kafka can be paused (its source is ${
@@ -80,10 +114,10 @@ export function controlPipeline(pipeline: WithSource): Controllable {
     );
   return {
     name,
-    topics: () => source.topics,
-    pause: (scope: PauseScope) => sourceAction(source, () => source.pauseFetching(scope)),
-    resume: (scope: PauseScope) => sourceAction(source, () => source.resumeFetching(scope)),
-    paused: () => source.operatorPauses(),
+    topics: () => sources.flatMap((s) => s.topics),
+    pause: (scope: PauseScope) => sourceAction(sources, scope, (s) => s.pauseFetching(scope)),
+    resume: (scope: PauseScope) => sourceAction(sources, scope, (s) => s.resumeFetching(scope)),
+    paused: () => pausedOf(sources),
     settings: () => tunable?.runtimeSettings() ?? null,
     setBatcher(batcher: string, settings: BatcherSettings) {
       if (!tunable) throw cannotSet('batch sizes');
