@@ -1,4 +1,4 @@
-import pino, { type Logger, type LoggerOptions } from 'pino';
+import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import pretty from 'pino-pretty';
 
 export type { Logger } from 'pino';
@@ -14,7 +14,25 @@ export interface LoggerSettings {
   format?: 'pretty' | 'json';
   /** Component name put on every line. */
   name?: string;
+  /**
+   * Where JSON lines go instead of stderr (tests read them back). With a destination the
+   * format is always JSON.
+   */
+  destination?: DestinationStream;
 }
+
+/**
+ * Fields never written out, whatever logs them: SASL passwords and TLS private keys of
+ * client options (at the top, or under `client`, `sasl`, `ssl`, `options`, `config`), and
+ * authorization headers. Pino replaces their values with `[redacted]`. Messages are not
+ * scanned: code must not put secrets into message strings (tests grep for that).
+ */
+export const REDACTED_PATHS: readonly string[] = (() => {
+  const secrets = ['password', 'sasl.password', 'ssl.key', 'ssl.passphrase', 'token'];
+  const parents = ['', 'client.', 'options.', 'config.', 'source.', 'sink.', '*.', '*.client.'];
+  const paths = parents.flatMap((parent) => secrets.map((secret) => `${parent}${secret}`));
+  return [...paths, 'headers.authorization', 'req.headers.authorization', 'authorization'];
+})();
 
 const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
 
@@ -34,7 +52,12 @@ export function createLogger(settings: LoggerSettings = {}): Logger {
     settings.format ??
     (envFormat === 'json' || envFormat === 'pretty' ? envFormat : undefined) ??
     (process.stderr.isTTY ? 'pretty' : 'json');
-  const options: LoggerOptions = { level, base: settings.name ? { name: settings.name } : {} };
+  const options: LoggerOptions = {
+    level,
+    base: settings.name ? { name: settings.name } : {},
+    redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
+  };
+  if (settings.destination) return pino(options, settings.destination);
   if (format === 'pretty') {
     return pino(
       options,
