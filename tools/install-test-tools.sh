@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Debian packages the tests use, installed only when missing:
-#   promtool (package prometheus): checks /metrics output and the alert rules;
+#   promtool and prometheus (package prometheus): check /metrics output and the alert rules,
+#     and a real server scrapes a running transformer (test/observability, make run-observed);
 #   chromium: the live page is tested in a real headless browser.
 set -euo pipefail
 missing=()
-command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+# The prometheus package also brings the server (/usr/bin/prometheus) that
+# test/observability and `make run-observed` start.
+{ command -v promtool && command -v prometheus; } >/dev/null 2>&1 || missing+=(prometheus)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null 2>&1; then

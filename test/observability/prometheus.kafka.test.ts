@@ -1,0 +1,256 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Kafka, logLevel } from 'kafkajs';
+import { Registry } from 'prom-client';
+import { parse, stringify } from 'yaml';
+import {
+  type MetricsTransformApp,
+  startMetricsTransform,
+} from '../../platform/apps/metrics-transform/app/metrics-transform-app';
+import { type HttpServer, startHttpServer } from '../../platform/http/http-server';
+import { type LocalBroker, startLocalBroker } from '../../platform/kafka/local-broker/index';
+import { createLogger } from '../../platform/log/logger';
+import { createTelemetry } from '../../platform/telemetry/create-telemetry';
+import {
+  fixtureInput,
+  fixtureTransformConfig,
+} from '../platform/apps/metrics-transform/kafka-fixture';
+import { uniqueName } from '../support/kafka';
+import { type PrometheusServer, startPrometheus } from './prometheus-server';
+
+// A real Prometheus scrapes the running metric transformer, with the chart's alert rules
+// loaded: every expression of every Grafana dashboard panel returns data, every alert rule
+// evaluates without error against series that exist, and a real fault (the broker frozen
+// with SIGSTOP: a broker of this test's own, the shared one serves other test files) makes
+// KafkaStagesPipelineNotReady go pending, then firing, and resolve once the broker is back.
+//
+// The chart's `for:` durations are 5-15 minutes; the rules are rendered with `for: 3s`
+// (expressions untouched) so the lifecycle fits in a test. Scrape and evaluation: 1 s.
+jest.setTimeout(300_000);
+
+const ROOT = path.resolve(__dirname, '../..');
+const ALERTS = path.join(ROOT, 'helm/kafka-stages/files/alerts.yaml');
+const DASHBOARD = path.join(ROOT, 'helm/kafka-stages/files/dashboard.json');
+const FOR_IN_TEST = '3s';
+
+interface Rule {
+  alert: string;
+  expr: string;
+  for?: string;
+}
+
+/** The chart's rules with every `for:` shortened; the expressions stay as shipped. */
+function renderRules(file: string): { file: string; rules: Rule[] } {
+  const doc = parse(readFileSync(ALERTS, 'utf8')) as { groups: { rules: Rule[] }[] };
+  const rules = doc.groups.flatMap((g) => g.rules);
+  for (const rule of rules) rule.for = FOR_IN_TEST;
+  writeFileSync(file, stringify(doc));
+  return { file, rules };
+}
+
+interface Panel {
+  title?: string;
+  panels?: Panel[];
+  targets?: { expr?: string }[];
+}
+
+/** Every panel expression, with Grafana's variables as the dashboard's "All" would set them. */
+function dashboardExpressions(): { title: string; expr: string }[] {
+  const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: Panel[] };
+  const out: { title: string; expr: string }[] = [];
+  const walk = (panels: Panel[]) => {
+    for (const p of panels) {
+      if (p.panels) walk(p.panels);
+      for (const t of p.targets ?? []) {
+        if (!t.expr) continue;
+        const expr = t.expr
+          .replaceAll('$__rate_interval', '30s')
+          .replace(/\$(namespace|pipeline|pod)\b/g, '.*');
+        out.push({ title: p.title ?? '(untitled)', expr });
+      }
+    }
+  };
+  walk(dashboard.panels);
+  return out;
+}
+
+async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check().catch(() => undefined);
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+describe('a real Prometheus scraping the running transformer', () => {
+  it('answers every dashboard panel, evaluates every alert, and fires and resolves PipelineNotReady on a frozen broker', async () => {
+    let broker: LocalBroker | undefined;
+    let app: MetricsTransformApp | undefined;
+    let server: HttpServer | undefined;
+    let prometheus: PrometheusServer | undefined;
+    let frozen = false;
+    try {
+      await scenario();
+    } finally {
+      if (broker && frozen) process.kill(broker.pid, 'SIGCONT');
+      await prometheus?.stop();
+      await app?.stop().catch(() => {});
+      await server?.close();
+      await broker?.stop();
+    }
+
+    async function scenario(): Promise<void> {
+      broker = await startLocalBroker();
+      const topics = {
+        input: uniqueName('prom-in'),
+        output: uniqueName('prom-out'),
+        deadLetter: uniqueName('prom-dlq'),
+        group: uniqueName('prom-group'),
+      };
+      const config = fixtureTransformConfig(topics);
+      const telemetry = createTelemetry({ pipeline: config.pipeline, registry: new Registry() });
+      server = await startHttpServer({
+        port: 0,
+        host: '127.0.0.1',
+        registry: telemetry.registry,
+        readiness: () => telemetry.ready,
+        topology: () => telemetry.topology(),
+      });
+      const client = {
+        brokers: [broker.bootstrap],
+        logLevel: 'nothing' as const,
+        connectionTimeoutMs: 1_000,
+        requestTimeoutMs: 2_000,
+        retry: { retries: 3, initialRetryTimeMs: 200, maxRetryTimeMs: 1_000 },
+      };
+      app = await startMetricsTransform({
+        config,
+        client,
+        telemetry,
+        log: createLogger({ level: process.env.LOG_LEVEL ?? 'silent' }),
+        startFrom: 'earliest',
+        createTopics: { partitions: 2 },
+      });
+      // Known input with broken records (dead letters, stage failures) and late samples.
+      const { records } = fixtureInput(7, 1_500, Date.now());
+      const kafka = new Kafka({
+        clientId: uniqueName('prom-producer'),
+        brokers: [broker.bootstrap],
+        logLevel: logLevel.NOTHING,
+      });
+      const producer = kafka.producer();
+      await producer.connect();
+      try {
+        await producer.send({ topic: topics.input, acks: -1, messages: records });
+      } finally {
+        await producer.disconnect();
+      }
+
+      const rules = renderRules(path.join(tmpdir(), `${uniqueName('alerts')}.yaml`));
+      prometheus = await startPrometheus({
+        target: new URL(server.url).host,
+        ruleFiles: [rules.file],
+        labels: { namespace: 'test', pod: 'transformer-0' },
+      });
+      const prom = prometheus;
+
+      // Scraped, ready, and the fixture handled (samples out and dead letters counted).
+      await until('the scrape to see the pipeline ready', async () => {
+        const r = await prom.query('kafka_stages_pipeline_ready');
+        return r.length > 0 && r.every((s) => s.value[1] === '1');
+      });
+      await until(
+        'samples out and dead letters in Prometheus',
+        async () => {
+          const out = await prom.query('sum(kafka_stages_transform_samples_out_total) > 0');
+          const dead = await prom.query('sum(kafka_stages_dead_lettered_total) > 0');
+          return out.length > 0 && dead.length > 0;
+        },
+        120_000,
+      );
+      // Rates need two samples inside their window.
+      await sleep(5_000);
+
+      // Every dashboard panel returns data.
+      const panels = dashboardExpressions();
+      expect(panels.length).toBeGreaterThan(20);
+      const empty: string[] = [];
+      for (const { title, expr } of panels) {
+        const result = await prom.query(expr);
+        if (result.length === 0) empty.push(`${title}: ${expr}`);
+      }
+      expect(empty).toEqual([]);
+
+      // Every alert expression evaluates, and every metric it reads has series.
+      expect(rules.rules.length).toBeGreaterThanOrEqual(6);
+      const missing: string[] = [];
+      for (const rule of rules.rules) {
+        await prom.query(rule.expr); // rejects with Prometheus' message on a PromQL error
+        for (const name of new Set(rule.expr.match(/\bkafka_stages_[a-z_]+\b/g) ?? [])) {
+          if ((await prom.query(`count(${name})`)).length === 0)
+            missing.push(`${rule.alert}: ${name}`);
+        }
+      }
+      expect(missing).toEqual([]);
+      const evaluated = await until('every rule evaluated once', async () => {
+        const states = await prom.rules();
+        return states.length === rules.rules.length && states.every((r) => r.health !== 'unknown')
+          ? states
+          : undefined;
+      });
+      expect(
+        evaluated.filter((r) => r.health !== 'ok').map((r) => `${r.name}: ${r.lastError}`),
+      ).toEqual([]);
+      const healthy = await prom.alerts();
+      expect(healthy.filter((a) => a.labels.alertname === 'KafkaStagesPipelineNotReady')).toEqual(
+        [],
+      );
+
+      // The fault: the broker freezes. Requests time out, the pipeline turns not ready.
+      process.kill(broker.pid, 'SIGSTOP');
+      frozen = true;
+      const seen: string[] = [];
+      const notReady = async () =>
+        (await prom.alerts()).find((a) => a.labels.alertname === 'KafkaStagesPipelineNotReady');
+      await until(
+        'the alert to go pending',
+        async () => {
+          const a = await notReady();
+          if (a && !seen.includes(a.state)) seen.push(a.state);
+          return a?.state === 'pending' || a?.state === 'firing' ? a : undefined;
+        },
+        90_000,
+      );
+      const firing = await until(
+        'the alert to fire',
+        async () => {
+          const a = await notReady();
+          if (a && !seen.includes(a.state)) seen.push(a.state);
+          return a?.state === 'firing' ? a : undefined;
+        },
+        60_000,
+      );
+      expect(seen).toEqual(['pending', 'firing']);
+      expect(firing.labels).toMatchObject({
+        namespace: 'test',
+        pipeline: config.pipeline,
+        pod: 'transformer-0',
+        severity: 'warning',
+      });
+
+      // The fault ends: the broker runs again, the group is rejoined, the alert resolves.
+      process.kill(broker.pid, 'SIGCONT');
+      frozen = false;
+      await until('the alert to resolve', async () => (await notReady()) === undefined, 120_000);
+      expect((await prom.query('kafka_stages_pipeline_ready'))[0]?.value[1]).toBe('1');
+    }
+  });
+});
