@@ -42,6 +42,10 @@ help: ## List the targets
 run: build kafka-jars ## Run the main job: local broker (unless KAFKA_BROKERS), topics, load generator, transformer, metrics
 	./bin/kafka-stages run metrics-transform --config examples/metrics-transform.yaml --with-broker --generate
 
+.PHONY: run-observed
+run-observed: build kafka-jars test-tools ## The main job plus a local Prometheus with the chart's alert rules: http://localhost:9090/graph
+	bash tools/run-observed.sh
+
 .PHONY: seed
 seed: build ## Run the seed example in-process (counter -> evens -> consumers)
 	./bin/kafka-stages example seed --limit 20 --consumers 2

@@ -1,4 +1,10 @@
-// The public surface of the platform layer. Hand-curated: add exports here deliberately.
+// The public surface of the platform layer (the package's main entry, `kafka-stages`).
+// Hand-curated: add exports here deliberately. README "Public API" lists them.
+// The subpaths: `kafka-stages/stages` (the GenStage core alone) and `kafka-stages/testing`
+// (pipelines without a broker).
+
+// The stages core, as a namespace: `stages.Producer`, `stages.Consumer`, …
+export * as stages from '../stages/index';
 // Observability: the HTTP server (/metrics, /healthz, /readyz, /topology, live page)
 export {
   type HttpServer,
@@ -6,7 +12,29 @@ export {
   httpOptionsFromEnv,
   startHttpServer,
 } from './http/index';
+// Kafka ends: the source and sink stages, connection settings
+export {
+  type ClientOptionsInput,
+  clientOptionsFromEnv,
+  KafkaOptionsError,
+  KafkaSink,
+  type KafkaSinkOptionsInput,
+  KafkaSource,
+  type KafkaSourceOptionsInput,
+  KafkaStageError,
+} from './kafka/index';
 export { createLogger, type Logger, type LoggerSettings, logger, setLogger } from './log/logger';
+// Messages: the envelope every platform stage passes; a failure is a status on it
+export {
+  type Acknowledger,
+  isFailed,
+  type Message,
+  type MessageHeaders,
+  type MessageStatus,
+  markFailed,
+  type PartRejection,
+  rejectPart,
+} from './message/message';
 // Pipelines: Broadway's topology on the stages core; testing without a broker
 export {
   createPipeline,
