@@ -1,6 +1,12 @@
 /**
- * The Kafka half of bench/transform.ts: the same transformer as a running pipeline
- * (KafkaSource → TransformStage → output producer) against a real broker.
+ * The Kafka half of bench/transform.ts: the same transformer as a running pipeline (input
+ * part → repartition hop → window stage → output topic) against a real broker.
+ *
+ * Throughput: from start until every preloaded sample was parsed and every record of the
+ * repartition topic reached the window stage. Latency: at a fixed offered rate, per window
+ * result, the time from the scheduled send of its last sample (the generator stamps each
+ * sample with its scheduled time, and a window's last sample is due at its end) to the
+ * result being readable in the output topic, minus the window's own wait (end + lateness).
  */
 import { Registry } from 'prom-client';
 import { startMetricsTransform } from '../platform/apps/metrics-transform/app/metrics-transform-app';
@@ -93,10 +99,6 @@ export async function kafkaBench(
     await admin.disconnect();
     const preloaded = offsets.reduce((n, o) => n + Number(o.high) - Number(o.low), 0);
 
-    // Throughput: from start until every preloaded sample was ingested.
-    let phase: 'preload' | 'latency' = 'preload';
-    const latencies: number[] = [];
-    let ingestedRecords = 0;
     const telemetry = createTelemetry({
       pipeline: 'bench',
       registry: new Registry(),
@@ -105,28 +107,54 @@ export async function kafkaBench(
     });
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
+    // A pipeline name of its own: the internal topic is named after it.
+    const transformConfig = { ...config(topics), pipeline: `bench-${id}` };
     const app = await startMetricsTransform({
-      config: config(topics),
+      config: transformConfig,
       client: { brokers: brokers.brokers, clientId: 'bench' },
       telemetry,
       log,
       startFrom: 'earliest',
-      onBatch: (messages, now) => {
-        if (phase !== 'latency') {
-          ingestedRecords += messages.length;
-          return;
-        }
-        for (const m of messages) latencies.push(now - m.timestamp);
-      },
     });
-    while (ingestedRecords < preloaded) await new Promise((r) => setTimeout(r, 10));
+    const pause = () => new Promise((r) => setTimeout(r, 10));
+    while (app.counts.samplesIn < samples) await pause();
+    // Every record of the hop read by the window stage: what the internal topic holds.
+    const hopTopic = app.pipeline.hop!.topic;
+    const hopAdmin = kafka.admin();
+    await hopAdmin.connect();
+    while ((await app.pipeline.parts[0]!.source.stats()).status === 'running') {
+      const pending = app.source.inFlight();
+      if (pending === 0) break;
+      await pause();
+    }
+    const hopRecords = (await hopAdmin.fetchTopicOffsets(hopTopic)).reduce(
+      (n, o) => n + Number(o.high),
+      0,
+    );
+    await hopAdmin.disconnect();
+    const windowStage = () => app.pipeline.parts[1]!.topology.stateful!.stats().eventsIn;
+    while (windowStage() < hopRecords) await pause();
     const elapsed = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
-    const ingested = app.transformer.counts.samplesIn;
+    const ingested = app.counts.samplesIn;
 
-    // Latency: the generator offers `rate` samples/s for `seconds`; per record, the time
-    // from its Kafka timestamp (set when produced) to the end of its transformation.
-    phase = 'latency';
+    // Latency: the generator offers `rate` samples/s for `seconds`; a reader of the output
+    // topic notes when each window result became readable.
+    const wait = transformConfig.aggregations[0]!.lateness;
+    const latencies: number[] = [];
+    const reader = kafka.consumer({ groupId: `${topics.group}-reader`, maxWaitTimeInMs: 20 });
+    await reader.connect();
+    await reader.subscribe({ topics: [topics.output], fromBeginning: false });
+    const latencyFrom = Date.now();
+    await reader.run({
+      eachBatch: async ({ batch }) => {
+        const now = Date.now();
+        for (const m of batch.messages) {
+          const end = (JSON.parse(String(m.value)) as { end?: number }).end;
+          if (typeof end === 'number' && end >= latencyFrom) latencies.push(now - (end + wait));
+        }
+      },
+    });
     const sender = await kafkaSender(brokers.brokers, topics.input, log);
     await runGenerator({
       rate,
@@ -139,6 +167,7 @@ export async function kafkaBench(
     });
     await sender.stop();
     await new Promise((r) => setTimeout(r, 1_000));
+    await reader.disconnect();
     await app.stop();
     latencies.sort((a, b) => a - b);
     const q = (p: number) =>

@@ -88,6 +88,7 @@ export class Pipeline {
         new PipelinePart(nextPart, deps, partTelemetry(1), {
           watermarks: hop.watermarks,
           stateful: next.stateful,
+          checkpoints: hop.checkpoints,
         }),
       ];
       this.hop = hop;

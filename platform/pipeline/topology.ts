@@ -22,7 +22,7 @@ import type { StatefulOptions } from './repartition/repartition-options';
 import type { WriterWatermarks } from './repartition/writer-watermarks';
 import type { Sleep } from './retry';
 import { SinkStage } from './sink-stage';
-import { StatefulStage } from './stateful/stateful-stage';
+import { type CheckpointStore, StatefulStage } from './stateful/stateful-stage';
 
 /** What the pipeline needs of any of its stages, whatever their event types. */
 export interface AnyStage {
@@ -59,6 +59,7 @@ export interface TopologyDeps {
   readonly hop?: {
     readonly watermarks: WriterWatermarks;
     readonly stateful: StatefulOptions | undefined;
+    readonly checkpoints?: CheckpointStore;
   };
 }
 
@@ -118,6 +119,7 @@ export function buildTopology(options: ValidPipelineOptions, deps: TopologyDeps)
           telemetry,
           tickIntervalMs: statefulOptions.tickIntervalMs,
           outputLabel: name,
+          ...(deps.hop!.checkpoints ? { checkpoints: deps.hop!.checkpoints } : {}),
         },
       )
     : undefined;

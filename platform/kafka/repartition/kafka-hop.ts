@@ -7,6 +7,7 @@ import {
   repartitionTopic,
 } from '../../pipeline/repartition/repartition-options';
 import { WriterWatermarks } from '../../pipeline/repartition/writer-watermarks';
+import type { CheckpointStore } from '../../pipeline/stateful/stateful-stage';
 import { clientOptionsSchema } from '../client/client-options';
 import { createKafka } from '../client/create-kafka';
 import type { KafkaSourceOptionsInput } from '../source/options';
@@ -23,6 +24,8 @@ export interface KafkaHop {
   readonly writer: RepartitionWriter;
   /** Source options of the next part: the internal topic, same connection and group. */
   readonly sourceOptions: KafkaSourceOptionsInput;
+  /** The next part's checkpoints: the metadata of the group's committed offsets. */
+  readonly checkpoints: CheckpointStore;
   /** Creates or checks the internal topic, learns the upstream writers, starts the writer. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -77,9 +80,28 @@ export function buildKafkaHop(
     // An internal topic is read from its start when the group has no offset for it yet.
     startFrom: 'earliest',
   } as KafkaSourceOptionsInput;
+  const groupId = (source as { groupId: string }).groupId;
+  const checkpoints: CheckpointStore = {
+    async load(partitions) {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const [fetched] = await admin.fetchOffsets({ groupId, topics: [topic] });
+        const out = new Map<number, string>();
+        for (const p of fetched?.partitions ?? []) {
+          const metadata = (p as { metadata?: string | null }).metadata;
+          if (partitions.includes(p.partition) && metadata) out.set(p.partition, metadata);
+        }
+        return out;
+      } finally {
+        await admin.disconnect();
+      }
+    },
+  };
   return {
     topic,
     step: options.step,
+    checkpoints,
     watermarks,
     writer,
     sourceOptions,

@@ -57,8 +57,10 @@ export class RepartitionWriter {
     for (const m of messages) {
       const writer = `${m.topic}/${m.partition}`;
       const origin = `${m.topic}/${m.partition}/${m.offset}`;
+      let index = 0;
       for (const r of records(m)) {
         const time = r.timestamp ?? m.timestamp;
+        const sequence = `${m.offset}:${index++}`;
         if (time > (reached.get(writer) ?? Number.NEGATIVE_INFINITY)) reached.set(writer, time);
         out.push({
           topic,
@@ -69,6 +71,7 @@ export class RepartitionWriter {
             [HOP_HEADERS.writer]: writer,
             [HOP_HEADERS.eventTime]: String(time),
             [HOP_HEADERS.origin]: origin,
+            [HOP_HEADERS.sequence]: sequence,
           },
         });
       }

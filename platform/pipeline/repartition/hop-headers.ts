@@ -19,6 +19,12 @@ export const HOP_HEADERS = {
   progress: 'kafka-stages.progress',
   /** Where the record's input came from upstream: `<topic>/<partition>/<offset>`. */
   origin: 'kafka-stages.origin',
+  /**
+   * The record's place in its writer's output: `<input offset>:<index in the message>`.
+   * A writer's records reach each partition in this order, so a record at or below the
+   * last one read from that writer is a re-delivery (at-least-once upstream) and is dropped.
+   */
+  sequence: 'kafka-stages.seq',
 } as const;
 
 function text(value: MessageHeaders[string]): string | undefined {
@@ -49,10 +55,20 @@ export function markerProgress(message: Message): Record<string, number> | undef
   }
 }
 
-/** The writer and event time of a data record of a hop (undefined when absent). */
-export function recordOrigin(message: Message): { writer: string; eventTime: number } | undefined {
+/** Where a data record of a hop stands in its writer's output. */
+export interface RecordOrigin {
+  readonly writer: string;
+  readonly eventTime: number;
+  /** Input offset upstream, and the record's index among those of its message. */
+  readonly offset: number;
+  readonly index: number;
+}
+
+/** The writer, event time and sequence of a data record of a hop (undefined when absent). */
+export function recordOrigin(message: Message): RecordOrigin | undefined {
   const writer = text(message.headers[HOP_HEADERS.writer]);
   const eventTime = Number(text(message.headers[HOP_HEADERS.eventTime]));
   if (writer === undefined || !Number.isFinite(eventTime)) return undefined;
-  return { writer, eventTime };
+  const [offset, index] = (text(message.headers[HOP_HEADERS.sequence]) ?? '').split(':');
+  return { writer, eventTime, offset: Number(offset ?? Number.NaN), index: Number(index ?? 0) };
 }

@@ -15,16 +15,20 @@ export function emitMessages(
   outputs: readonly StatefulOutput[],
   done: readonly Message[],
   origin: { topic: string; now: number },
+  onSettled?: () => void,
 ): Message[] {
   if (outputs.length === 0) {
     if (done.length > 0) acknowledge(done, []);
+    onSettled?.();
     return [];
   }
   let pending = outputs.length;
   const acknowledger: Acknowledger = {
     ack(successful, failed) {
       pending -= successful.length + failed.length;
-      if (pending === 0 && done.length > 0) acknowledge(done, []);
+      if (pending !== 0) return;
+      if (done.length > 0) acknowledge(done, []);
+      onSettled?.();
     },
   };
   return outputs.map((o) => {

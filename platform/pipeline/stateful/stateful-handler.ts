@@ -44,6 +44,17 @@ export interface StatefulContext {
  */
 export interface StatefulHandler {
   handle(messages: Message[], now: number): StatefulResult;
+  /**
+   * The watermark up to which state was emitted by the last `advance` (−∞ before any):
+   * once those emissions are confirmed, it is stored with the committed offsets.
+   */
+  readonly watermark: number;
+  /**
+   * After `reset`, for each partition whose committed offset came with a stored state:
+   * state at or below `watermark` was emitted and confirmed before, so messages of
+   * `partition` that only touch such state are done without being counted again.
+   */
+  restore(partition: number, watermark: number): void;
   advance(
     watermark: (partition: number) => number,
     partitions: readonly number[],

@@ -4,19 +4,34 @@ import type { Message } from '../../message/message';
 import type { Telemetry } from '../../telemetry/telemetry';
 import { acknowledge } from '../acknowledge';
 import type { DeadLetterer } from '../dead-letter';
+import { HopDedup, type Sequence } from '../repartition/hop-dedup';
 import { isMarker, markerProgress, recordOrigin } from '../repartition/hop-headers';
 import type { WriterWatermarks } from '../repartition/writer-watermarks';
 import { emitMessages } from './emission';
 import type { StatefulHandler, StatefulResult } from './stateful-handler';
 
 const TICK = Symbol('stateful:tick');
+const ASSIGNED = Symbol('stateful:assigned');
 
 /** A new assignment of the input partitions (a rebalance), queued behind earlier events. */
 interface Assigned {
   readonly kind: typeof ASSIGNED;
   readonly partitions: readonly number[];
 }
-const ASSIGNED = Symbol('stateful:assigned');
+
+/** What is stored with each committed offset of the stage's input, per partition. */
+interface Checkpoint {
+  /** Watermark whose state was emitted and confirmed. */
+  readonly f: number;
+  /** Per writer, the last sequence read below the committed offset. */
+  readonly d: Record<string, Sequence>;
+}
+
+/** Where the stage's checkpoints live: the metadata of the committed offsets. */
+export interface CheckpointStore {
+  /** The metadata committed with each partition's offset, for the given partitions. */
+  load(partitions: readonly number[]): Promise<ReadonlyMap<number, string>>;
+}
 
 export interface StatefulStageSettings {
   readonly handler: StatefulHandler;
@@ -26,6 +41,7 @@ export interface StatefulStageSettings {
   readonly tickIntervalMs: number;
   /** Topic label of what the stage emits (telemetry). */
   readonly outputLabel: string;
+  readonly checkpoints?: CheckpointStore;
   readonly now?: () => number;
 }
 
@@ -34,15 +50,25 @@ export interface StatefulStageSettings {
  * one key arrives here, in every instance, for the partitions this instance owns.
  *
  * It reads the hop's watermark markers and data records to keep each partition's
- * watermark ({@link WriterWatermarks}), hands data to the handler, asks it to advance
- * after each batch and on a timer, and passes what it emits downstream as new messages
- * whose confirmation acknowledges the inputs they cover (deferred acknowledgement). Refused
- * messages go to the dead-letter topic. A new assignment of its input ({@link reassigned},
- * a rebalance) resets the handler: everything not committed is delivered again.
+ * watermark ({@link WriterWatermarks}), drops records a writer delivered twice
+ * ({@link HopDedup}), hands data to the handler, asks it to advance after each batch and on
+ * a timer, and passes what it emits downstream as new messages whose confirmation
+ * acknowledges the inputs they cover (deferred acknowledgement). Refused messages go to the
+ * dead-letter topic.
+ *
+ * A new assignment of its input ({@link reassigned}, a rebalance) starts everything over
+ * from the committed offsets, with the state stored beside them ({@link checkpoint}): the
+ * watermark up to which results were emitted and confirmed, and the writers' last
+ * sequences. So after a crash, a restart or a rebalance, results already delivered are not
+ * emitted again in part, and upstream re-deliveries are not counted twice.
  */
 export class StatefulStage extends ProducerConsumer<Message, Message> {
   private timer: NodeJS.Timeout | undefined;
   private readonly generations = new Map<number, number>();
+  private readonly dedup = new HopDedup();
+  /** Emissions not confirmed yet, oldest first, with the watermark each one reached. */
+  private readonly unconfirmed: { watermark: number; settled: boolean }[] = [];
+  private confirmed = Number.NEGATIVE_INFINITY;
   private readonly now: () => number;
 
   constructor(
@@ -62,12 +88,35 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
     clearInterval(this.timer);
   }
 
+  /**
+   * What to store with the committed offset `offset` of input `partition` (the commit
+   * metadata): every input below it is done, so its state is emitted and confirmed.
+   */
+  checkpoint(partition: number, offset: number): string {
+    const checkpoint: Checkpoint = {
+      f: Number.isFinite(this.confirmed) ? this.confirmed : -1,
+      d: this.dedup.stateAt(partition, offset),
+    };
+    return JSON.stringify(checkpoint);
+  }
+
+  /**
+   * The input was assigned anew (an eager rebalance revoked everything first): the handler,
+   * the watermarks and the copy detection start over from the committed offsets and the
+   * checkpoints stored with them, since everything not committed is delivered again and
+   * what the stage held can no longer be acknowledged.
+   */
+  reassigned(partitions: readonly number[]): void {
+    const info: Assigned = { kind: ASSIGNED, partitions: [...partitions] };
+    this.sendInfo(info);
+  }
+
   override async handleEvents(messages: Message[]): Promise<Message[]> {
     const started = performance.now();
     const now = this.now();
     const { watermarks, handler, telemetry } = this.settings;
     const data: Message[] = [];
-    const markers: Message[] = [];
+    const skipped: Message[] = [];
     for (const m of messages) {
       if (this.stale(m)) continue;
       if (isMarker(m)) {
@@ -77,12 +126,23 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
             watermarks.report(m.partition, writer, time, now);
           }
         }
-        markers.push(m);
+        skipped.push(m);
         continue;
       }
       const origin = recordOrigin(m);
-      if (origin) watermarks.report(m.partition, origin.writer, origin.eventTime, now);
-      else watermarks.assign(m.partition, now);
+      if (!origin) {
+        watermarks.assign(m.partition, now);
+        data.push(m);
+        continue;
+      }
+      watermarks.report(m.partition, origin.writer, origin.eventTime, now);
+      if (
+        Number.isFinite(origin.offset) &&
+        !this.dedup.accept(m.partition, m.offset, origin.writer, [origin.offset, origin.index])
+      ) {
+        skipped.push(m); // a re-delivery: its first copy was counted
+        continue;
+      }
       data.push(m);
     }
     const out: Message[] = [];
@@ -94,8 +154,8 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
       out.push(...this.emit(handled, now));
     }
     out.push(...this.emit(this.advance(now), now));
-    // Markers carry no work: done as soon as they were read.
-    if (markers.length > 0) acknowledge(markers, []);
+    // Markers and copies carry no work: done as soon as they were read.
+    if (skipped.length > 0) acknowledge(skipped, []);
     telemetry.recordBatch(this.name, {
       eventsIn: messages.length,
       eventsOut: out.length,
@@ -104,25 +164,9 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
     return out;
   }
 
-  /**
-   * The input was assigned anew (an eager rebalance revoked everything first): the handler
-   * starts over, since everything not committed is delivered again and what it held can no
-   * longer be acknowledged; revoked partitions stop counting for the watermark.
-   */
-  reassigned(partitions: readonly number[]): void {
-    const info: Assigned = { kind: ASSIGNED, partitions: [...partitions] };
-    this.sendInfo(info);
-  }
-
-  override handleInfo(message: unknown): Message[] | undefined {
+  override async handleInfo(message: unknown): Promise<Message[] | undefined> {
     if ((message as Assigned | undefined)?.kind === ASSIGNED) {
-      const { partitions } = message as Assigned;
-      const now = this.now();
-      const { watermarks } = this.settings;
-      for (const p of watermarks.assigned()) if (!partitions.includes(p)) watermarks.revoke(p);
-      for (const p of partitions) watermarks.assign(p, now);
-      this.generations.clear();
-      this.settings.handler.reset();
+      await this.restart((message as Assigned).partitions);
       return undefined;
     }
     if (message !== TICK) return undefined;
@@ -131,13 +175,49 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
     return out.length > 0 ? out : undefined;
   }
 
+  private async restart(partitions: readonly number[]): Promise<void> {
+    const { watermarks, handler, checkpoints } = this.settings;
+    // Read the checkpoints first: events queued behind this one wait for it.
+    const stored = checkpoints ? await checkpoints.load(partitions) : new Map<number, string>();
+    const now = this.now();
+    for (const p of watermarks.assigned()) watermarks.revoke(p);
+    for (const p of partitions) watermarks.assign(p, now);
+    this.generations.clear();
+    this.dedup.reset();
+    this.unconfirmed.length = 0;
+    this.confirmed = Number.NEGATIVE_INFINITY;
+    handler.reset();
+    let floor = Number.POSITIVE_INFINITY;
+    for (const p of partitions) {
+      const checkpoint = parseCheckpoint(stored.get(p));
+      if (!checkpoint) {
+        floor = Number.NEGATIVE_INFINITY;
+        continue;
+      }
+      this.dedup.restore(p, checkpoint.d);
+      if (checkpoint.f >= 0) handler.restore(p, checkpoint.f);
+      floor = Math.min(floor, checkpoint.f >= 0 ? checkpoint.f : Number.NEGATIVE_INFINITY);
+    }
+    // What every partition had confirmed stays confirmed until new emissions settle.
+    if (partitions.length > 0 && Number.isFinite(floor)) this.confirmed = floor;
+  }
+
   private advance(now: number): StatefulResult {
     const { watermarks, handler } = this.settings;
     return handler.advance((p) => watermarks.current(p, now), watermarks.assigned(), now);
   }
 
   private emit(result: StatefulResult, now: number): Message[] {
-    return emitMessages(result.emit, result.done, { topic: this.settings.outputLabel, now });
+    if (result.emit.length === 0 && result.done.length === 0) return [];
+    const entry = { watermark: this.settings.handler.watermark, settled: false };
+    this.unconfirmed.push(entry);
+    return emitMessages(result.emit, result.done, { topic: this.settings.outputLabel, now }, () => {
+      entry.settled = true;
+      while (this.unconfirmed[0]?.settled) {
+        const first = this.unconfirmed.shift()!;
+        if (first.watermark > this.confirmed) this.confirmed = first.watermark;
+      }
+    });
   }
 
   /** Messages the handler marked failed go to the dead-letter topic (acknowledged there). */
@@ -158,5 +238,16 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
     if (known !== undefined && generation < known) return true;
     this.generations.set(m.partition, generation);
     return false;
+  }
+}
+
+function parseCheckpoint(text: string | undefined): Checkpoint | undefined {
+  if (!text) return undefined;
+  try {
+    const o = JSON.parse(text) as Partial<Checkpoint>;
+    if (typeof o.f !== 'number' || typeof o.d !== 'object' || o.d === null) return undefined;
+    return { f: o.f, d: o.d };
+  } catch {
+    return undefined;
   }
 }

@@ -1,17 +1,16 @@
 import type { ClientOptionsInput } from '../../../kafka/client/client-options';
 import { clientOptionsSchema } from '../../../kafka/client/client-options';
 import { createKafka } from '../../../kafka/client/create-kafka';
-import { DeadLetterProducer } from '../../../kafka/dead-letter';
 import { ensureTopics } from '../../../kafka/ensure-topics';
-import { KafkaProducer } from '../../../kafka/sink/kafka-producer';
-import { kafkaProducerOptionsSchema } from '../../../kafka/sink/options';
 import { KafkaSource } from '../../../kafka/source/kafka-source';
 import type { Logger } from '../../../log/logger';
+import { createPipeline, type Pipeline } from '../../../pipeline/index';
 import type { PipelineTelemetry } from '../../../telemetry/create-telemetry';
 import type { TransformConfig } from '../config/config-schema';
-import { MetricTransformer } from '../transformer';
+import { newCounts, transformPipelineOptions } from '../pipeline/transform-pipeline';
+import type { WindowHandler } from '../pipeline/window-handler';
+import type { TransformCounts } from '../transformer';
 import { TransformMetrics } from './transform-metrics';
-import { TransformStage } from './transform-stage';
 
 export interface MetricsTransformAppOptions {
   config: TransformConfig;
@@ -23,45 +22,48 @@ export interface MetricsTransformAppOptions {
   createTopics?: { partitions: number };
   /** Where partitions start the first time. Default `committed`. */
   startFrom?: 'committed' | 'earliest' | 'latest';
-  /** Messages the transform stage asks for at a time. Default 2 000. */
+  /** Messages the window stage asks for at a time. Default 2 000. */
   maxDemand?: number;
-  /** Instrumentation: called after each batch was ingested (see TransformStage). */
-  onBatch?: (messages: readonly import('../../../message/message').Message[], now: number) => void;
+  /** Partitions of the repartition topic. Default 6. */
+  repartitionPartitions?: number;
 }
 
 /** A snapshot for the progress line and tests. */
 export interface AppProgress {
   samplesIn: number;
   recordsOut: number;
+  /** Records and lines written to the dead-letter topic (refused and late). */
   deadLettered: number;
   late: number;
   openWindows: number;
   pendingRecords: number;
-  /** Sum over assigned partitions of high watermark − committed offset. */
+  /** Sum over assigned partitions (input and repartition topic) of high watermark − committed offset. */
   lag: number;
   pausedPartitions: number;
-  /** Now − event-time watermark, seconds (NaN before data). */
+  /** Now − event-time watermark of the windows, seconds (NaN before data). */
   watermarkDelaySeconds: number;
 }
 
 export interface MetricsTransformApp {
+  /** The pipeline: input part, repartition hop, window part. */
+  readonly pipeline: Pipeline;
+  /** The source of the input topics (the first part's). */
   readonly source: KafkaSource;
-  readonly stage: TransformStage;
-  readonly transformer: MetricTransformer<unknown>;
+  /** Cumulative counts of the transformation. */
+  readonly counts: TransformCounts;
   progress(): AppProgress;
-  /** Liveness for `/healthz`: both stages still running (not stopped by a failure). */
+  /** Liveness for `/healthz`: every stage still running (not stopped by a failure). */
   health(): { ok: boolean; reason?: string };
-  /** Graceful stop: stop fetching, commit what finished, leave the group, close producers. */
+  /** Graceful stop: stop fetching, drain, commit what finished, leave the group. */
   stop(): Promise<void>;
-  /** Settles when the stages stopped (by `stop` or by a failure, which it rejects with). */
+  /** Settles when the pipeline stopped (by `stop` or by a failure, which it rejects with). */
   readonly done: Promise<void>;
 }
 
 /**
- * Starts the metric transformer as a running pipeline: KafkaSource (the input topics) →
- * TransformStage (parse, validate, filter, relabel, units, rates, windows) → the output
- * and dead-letter producers. Offsets move only past messages whose every window was
- * emitted and confirmed by the broker.
+ * Starts the metric transformer: the pipeline of `transformPipelineOptions` (input part →
+ * repartition by group → window part → output), with its metrics. Readiness, dead letters,
+ * acknowledgement, traces and stage metrics are the pipeline's.
  *
  * Window state lives in memory: a restart re-reads everything not committed, so windows
  * open at the time of a crash are rebuilt from their samples and emitted once complete.
@@ -87,140 +89,56 @@ export async function startMetricsTransform(
     if (created.length > 0) log.info({ topics: created }, 'created topics');
   }
 
-  const transformer = new MetricTransformer<
-    import('../../../message/message').Message<Buffer | string | null>
-  >(config);
-  const output = new KafkaProducer(
-    kafkaProducerOptionsSchema.parse({ name: `${config.pipeline}-output`, kafka }),
-    log.child({ component: 'output' }),
-  );
-  const deadLetter = new DeadLetterProducer(
-    { name: `${config.pipeline}-dead-letter`, kafka, topic: config.dead_letter.topic },
-    { telemetry, logger: log },
-  );
-  await Promise.all([output.start([config.output.topic]), deadLetter.start()]);
-
-  const source = new KafkaSource(
-    {
-      name: 'kafka-source',
-      kafka,
-      groupId: config.input.group_id,
-      topics: inputTopics,
-      startFrom: options.startFrom ?? 'committed',
-      // Held messages wait for their windows, not for the shutdown: do not wait long.
-      shutdownTimeoutMs: 2_000,
-    },
-    { telemetry, logger: log },
-  );
-  const metrics = new TransformMetrics(telemetry.registry, config.pipeline, {
-    openWindows: () => transformer.openWindows,
-    watermarkDelaySeconds: () => (Date.now() - transformer.watermark(Date.now())) / 1000,
-  });
-  const stage = new TransformStage({
-    transformer,
-    pipeline: config.pipeline,
-    outputTopic: config.output.topic,
-    deadLetterTopic: config.dead_letter.topic,
-    // The output producer takes plain records: trace the send here as KafkaSink does. An
-    // aggregate comes from many samples (many upstream traces), so each record carries the
-    // `send <topic>` span's context: that span is a child of the batch's `process <topic>`
-    // span, which links every input message's upstream context. Windows emitted by the idle
-    // timer (no batch running) start a trace of their own.
-    send: (records) =>
-      telemetry.traceSend(config.output.topic, records.length, (context) =>
-        output.send(
-          records.map((r) => {
-            const headers: Record<string, string | Buffer> = { ...r.headers };
-            telemetry.injectContext(headers, context);
-            return { topic: r.topic, key: r.key, value: r.value, headers };
-          }),
-        ),
-      ),
-    sendDeadLetters: (records) =>
-      deadLetter.send(
-        records.map((r) => ({
-          topic: r.topic,
-          key: r.key as Buffer | null,
-          value: r.value,
-          headers: r.headers ?? {},
-        })),
-      ),
+  const counts = newCounts();
+  let handler: WindowHandler | undefined;
+  const pipelineOptions = transformPipelineOptions(config, {
+    kafka,
     telemetry,
-    metrics,
-    subscribeTo: [{ producer: source, maxDemand: options.maxDemand ?? 2_000 }],
-    ...(options.onBatch ? { onBatch: options.onBatch } : {}),
+    counts,
+    startFrom: options.startFrom ?? 'committed',
+    ...(options.repartitionPartitions ? { partitions: options.repartitionPartitions } : {}),
+    onHandler: (h) => {
+      handler = h;
+    },
   });
-  const unobserve = telemetry.observe({
-    stages: () =>
-      [source, stage].map((s) => {
-        const st = s.stats();
-        return {
-          stage: st.name,
-          kind: st.kind,
-          pendingDemand: st.producers.reduce((n, p) => n + p.pendingDemand, 0),
-          bufferedEvents:
-            st.buffered + (s === source ? source.bufferedEvents : transformer.pendingRecords),
-          subscribedTo: st.producers.map((p) => p.producer),
-          eventsIn: st.eventsIn,
-          eventsOut: st.eventsOut,
-        };
-      }),
+  if (options.maxDemand && pipelineOptions.next?.stateful) {
+    pipelineOptions.next.stateful.maxDemand = options.maxDemand;
+  }
+  const pipeline = createPipeline(pipelineOptions, { logger: log });
+  const metrics = new TransformMetrics(telemetry.registry, config.pipeline, {
+    openWindows: () => handler?.openWindows ?? 0,
+    watermarkDelaySeconds: () => watermarkDelay(handler),
   });
+  const sync = setInterval(() => metrics.sync(counts), 1_000);
+  sync.unref();
+  await pipeline.start();
 
-  // Assigned partitions hold the watermark back (until idle) even before they deliver;
-  // revoked ones stop counting.
-  let assigned = new Set<string>();
-  source.events.on('assigned', (assignment) => {
-    const now = Date.now();
-    const next = new Set<string>();
-    for (const { topic, partitions } of assignment) {
-      for (const p of partitions) {
-        next.add(`${topic}\u0000${p}`);
-        transformer.assign(topic, p, now);
-      }
-    }
-    for (const key of assigned) {
-      if (next.has(key)) continue;
-      const [topic, p] = key.split('\u0000') as [string, string];
-      transformer.revoke(topic, Number(p));
-    }
-    assigned = next;
-  });
-
-  // /readyz: ready while the group is joined with partitions; not ready from the start of
-  // a stop (see `stop`), so a load balancer or Kubernetes stops counting on this instance.
+  const sources: KafkaSource[] = [];
+  for (const part of pipeline.parts) {
+    const source: unknown = part.source;
+    if (source instanceof KafkaSource) sources.push(source);
+  }
   let stopping: Promise<void> | undefined;
-  source.events.on('ready', () => {
-    if (!stopping) telemetry.setReady(true);
-  });
-  source.events.on('not-ready', () => telemetry.setReady(false));
-
-  source.start();
-  stage.start();
-  await source.whenStarted();
-  if (source.ready && !stopping) telemetry.setReady(true);
-
-  const done = stage.done().then((reason) => {
-    if (reason !== 'normal' && reason !== 'shutdown')
-      throw new Error(`metrics-transform stage stopped: ${String(reason)}`);
+  const done = pipeline.done().then((reason) => {
+    if (reason instanceof Error) throw reason;
   });
   done.catch(() => undefined);
 
   return {
-    source,
-    stage,
-    transformer: transformer as MetricTransformer<unknown>,
+    pipeline,
+    source: sources[0]!,
+    counts,
     done,
     progress() {
-      const parts = source.snapshot();
-      const c = transformer.counts;
+      const parts = sources.flatMap((s) => s.snapshot());
       return {
-        samplesIn: c.samplesIn,
-        recordsOut: c.samplesOut,
-        deadLettered: c.dropped.invalid,
-        late: c.lateSamples,
-        openWindows: transformer.openWindows,
-        pendingRecords: transformer.pendingRecords,
+        samplesIn: counts.samplesIn,
+        recordsOut: counts.samplesOut,
+        deadLettered:
+          counts.dropped.invalid + (config.dead_letter.late_samples ? counts.lateSamples : 0),
+        late: counts.lateSamples,
+        openWindows: handler?.openWindows ?? 0,
+        pendingRecords: handler?.heldMessages ?? 0,
         lag: parts.reduce(
           (n, p) =>
             n +
@@ -230,26 +148,28 @@ export async function startMetricsTransform(
           0,
         ),
         pausedPartitions: parts.filter((p) => p.paused).length,
-        watermarkDelaySeconds: (Date.now() - transformer.watermark(Date.now())) / 1000,
+        watermarkDelaySeconds: watermarkDelay(handler),
       };
     },
     health() {
-      for (const s of [source, stage]) {
-        const { name, status } = s.stats();
-        if (status === 'stopped' && !stopping)
-          return { ok: false, reason: `stage '${name}' stopped` };
+      if (stopping) return { ok: true };
+      for (const { name, status } of pipeline.stats()) {
+        if (status === 'stopped') return { ok: false, reason: `stage '${name}' stopped` };
       }
       return { ok: true };
     },
     stop() {
       stopping ??= (async () => {
-        telemetry.setReady(false);
-        await source.shutdown();
-        await stage.done().catch(() => undefined);
-        unobserve();
-        await Promise.allSettled([output.stop(), deadLetter.stop()]);
+        await pipeline.stop();
+        clearInterval(sync);
+        metrics.sync(counts);
       })();
       return stopping;
     },
   };
+}
+
+function watermarkDelay(handler: WindowHandler | undefined): number {
+  const mark = handler?.watermark ?? Number.NEGATIVE_INFINITY;
+  return Number.isFinite(mark) ? (Date.now() - mark) / 1000 : Number.NaN;
 }

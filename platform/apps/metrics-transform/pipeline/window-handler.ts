@@ -29,6 +29,8 @@ export class WindowHandler implements StatefulHandler {
   private aggregators: { matches: (n: string) => boolean; agg: WindowAggregator<Message> }[] = [];
   private rate: CounterRate | undefined;
   private lastWatermark = Number.NEGATIVE_INFINITY;
+  /** Per input partition: state at or below this watermark was emitted before a restart. */
+  private readonly floors = new Map<number, number>();
 
   constructor(
     private readonly plan: TransformPlan,
@@ -63,6 +65,11 @@ export class WindowHandler implements StatefulHandler {
       ? new CounterRate({ staleAfterMs: this.plan.rate.staleAfterMs })
       : undefined;
     this.lastWatermark = Number.NEGATIVE_INFINITY;
+    this.floors.clear();
+  }
+
+  restore(partition: number, watermark: number): void {
+    this.floors.set(partition, watermark);
   }
 
   handle(messages: Message[]): StatefulResult {
@@ -72,6 +79,13 @@ export class WindowHandler implements StatefulHandler {
       const sample = decodeSample(m.data);
       if (!sample) {
         markFailed(m, 'unparseable', new Error('not a sample of the repartition topic'));
+        continue;
+      }
+      if (this.emittedBefore(sample, m.partition)) {
+        // Counted in results delivered before a restart; a counter still needs it as the
+        // baseline of its next rate.
+        if (this.rate && this.plan.rate?.matches(sample.name)) this.rate.next(sample);
+        done.push(m);
         continue;
       }
       this.tracker.hold(m);
@@ -103,6 +117,22 @@ export class WindowHandler implements StatefulHandler {
     }
     this.counts.samplesOut += emit.length;
     return { emit, done };
+  }
+
+  /**
+   * True when every window of every aggregation the sample belongs to ended (with its
+   * lateness) at or below the partition's restored floor: those results were delivered.
+   */
+  private emittedBefore(sample: Sample, partition: number): boolean {
+    const floor = this.floors.get(partition);
+    if (floor === undefined) return false;
+    let any = false;
+    for (const { matches, agg } of this.aggregators) {
+      if (!matches(sample.name)) continue;
+      any = true;
+      if (agg.lastClose(sample.timestamp) > floor) return false;
+    }
+    return any;
   }
 
   /** Rate and aggregations of one sample; returns why it is late, or undefined. */

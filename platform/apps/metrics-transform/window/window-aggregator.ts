@@ -111,6 +111,16 @@ export class WindowAggregator<H> {
     return outcome;
   }
 
+  /** When the last window holding a sample at `timestamp` closes: its end plus the lateness. */
+  lastClose(timestamp: number): number {
+    const { window, latenessMs } = this.options;
+    let last = Number.NEGATIVE_INFINITY;
+    for (const start of windowStarts(timestamp, window)) {
+      last = Math.max(last, start + window.size + latenessMs);
+    }
+    return last;
+  }
+
   /** Moves the watermark to `watermark` and emits what it closed. */
   advance(watermark: number): Advance<H> {
     if (watermark > this.mark) this.mark = watermark;

@@ -149,7 +149,12 @@ describe('metrics-transform pipeline at scale (repartition hop)', () => {
       const dlq = uniqueName(`mt-scale-dlq-${instances}`);
       await createTopic(out, 3);
       await createTopic(dlq, 1);
-      results.push(byWindow(await run(instances, inputTopic, out, dlq, expected.size)));
+      const records = await run(instances, inputTopic, out, dlq, expected.size);
+      const windows = byWindow(records);
+      process.stderr.write(
+        `${instances} instance(s): ${records.length} records out, ${windows.size} distinct windows of ${expected.size}\n`,
+      );
+      results.push(windows);
     }
     const [one, three] = results as [Map<string, Result[]>, Map<string, Result[]>];
     for (const [label, got] of [

@@ -1,0 +1,47 @@
+import { WriterWatermarks } from '../../../../platform/pipeline/repartition/writer-watermarks';
+
+describe('WriterWatermarks', () => {
+  it('is the minimum over the writers a partition heard from', () => {
+    const w = new WriterWatermarks(1_000);
+    w.report(0, 'in/0', 500, 0);
+    w.report(0, 'in/1', 300, 0);
+    expect(w.current(0, 10)).toBe(300);
+    w.report(0, 'in/1', 700, 20);
+    expect(w.current(0, 30)).toBe(500);
+  });
+
+  it('never goes back for a writer (a re-delivered record reports an older time)', () => {
+    const w = new WriterWatermarks(1_000);
+    w.report(0, 'in/0', 500, 0);
+    w.report(0, 'in/0', 100, 1);
+    expect(w.current(0, 2)).toBe(500);
+  });
+
+  it('holds at −∞ for an expected writer not heard from, until the idle timeout since assignment', () => {
+    const w = new WriterWatermarks(1_000, ['in/0', 'in/1']);
+    w.assign(0, 0);
+    w.report(0, 'in/0', 500, 10);
+    expect(w.current(0, 999)).toBe(Number.NEGATIVE_INFINITY);
+    expect(w.current(0, 1_000)).toBe(500);
+  });
+
+  it('lets an idle writer stop holding the watermark back, and the greatest progress stand when all are idle', () => {
+    const w = new WriterWatermarks(1_000);
+    w.report(0, 'in/0', 500, 0);
+    w.report(0, 'in/1', 900, 800);
+    expect(w.current(0, 900)).toBe(500);
+    expect(w.current(0, 1_500)).toBe(900); // in/0 idle, in/1 active
+    expect(w.current(0, 5_000)).toBe(900); // both idle: the input stopped
+  });
+
+  it('keeps partitions apart and forgets revoked ones', () => {
+    const w = new WriterWatermarks(1_000);
+    w.report(0, 'in/0', 500, 0);
+    w.report(1, 'in/0', 100, 0);
+    expect(w.current(0, 1)).toBe(500);
+    expect(w.current(1, 1)).toBe(100);
+    w.revoke(1);
+    expect(w.assigned()).toEqual([0]);
+    expect(w.current(1, 1)).toBe(Number.NEGATIVE_INFINITY);
+  });
+});
