@@ -4,7 +4,7 @@
 // filled, through a lockfile made from this project's own lock (its production tree, the
 // versions the tests ran with), so `npm ci --offline` needs no registry metadata.
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -92,12 +92,36 @@ export interface PackedApp {
   remove(): Promise<void>;
 }
 
-/** `npm pack` (its prepack builds dist/), then an empty project that installs the tarball. */
+/**
+ * `npm pack`, then an empty project that installs the tarball. The package is packed from a
+ * staging copy (package.json, README, bin, and dist/ compiled there as `prepack` does), so
+ * the checkout's own dist/, which other tests run, is never rewritten under them.
+ */
 export async function packAndInstall(): Promise<PackedApp> {
   const base = await mkdtemp(join(tmpdir(), 'kafka-stages-package-'));
   const remove = () => rm(base, { recursive: true, force: true });
   try {
-    const packed = await run('npm', ['pack', '--json', '--pack-destination', base], ROOT);
+    const staging = join(base, 'package');
+    await mkdir(join(staging, 'bin'), { recursive: true });
+    for (const file of ['package.json', 'README.md', 'bin/kafka-stages']) {
+      await cp(join(ROOT, file), join(staging, file), { preserveTimestamps: true });
+    }
+    await run(
+      process.execPath,
+      [
+        join(ROOT, 'node_modules/typescript/bin/tsc'),
+        '-p',
+        join(ROOT, 'tsconfig.build.json'),
+        '--outDir',
+        join(staging, 'dist'),
+      ],
+      ROOT,
+    );
+    const packed = await run(
+      'npm',
+      ['pack', '--ignore-scripts', '--json', '--pack-destination', base],
+      staging,
+    );
     const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as {
       filename: string;
       files: { path: string }[];
