@@ -62,14 +62,23 @@
  *   within `shutdownMs`.
  * - A broadcast consumer that subscribes late misses what was sent before it: start the
  *   producer with `demand: 'accumulate'` and call `producer.demand('forward')` once every
- *   consumer subscribed.
+ *   consumer subscribed. Until then the producer holds both the demand and the events it
+ *   emits (from `handleInfo`, `handleCall`, …, kept in its bounded buffer); forward sends
+ *   the held events first, then passes each held ask to `handleDemand`, in order.
+ * - Feed a producer from outside with `stage.call(request)` (resolves with the reply of
+ *   `handleCall`, after the events it returned were dispatched or buffered) or
+ *   `stage.cast(request)` (`handleCast`, no reply), as GenStage's broadcaster does:
+ *   `handleCall` returns `{ reply: 'ok', events: [event] }` and `handleDemand` returns `[]`.
+ * - Manual demand: return `'manual'` from `handleSubscribe` and `ask(subscription, n)` when
+ *   ready, from `handleSubscribe` itself if you like (GenStage's ConsumerSupervisor does).
  *
  * ## Reference
  * Stages: {@link Producer}, {@link ProducerConsumer}, {@link Consumer}; their options
  * ({@link ProducerOptions}, {@link ProducerConsumerOptions}, {@link ConsumerOptions}) and
  * per-subscription options ({@link SubscribeOptions}). Dispatchers: {@link Dispatcher},
  * {@link DemandDispatcher} (default), {@link BroadcastDispatcher},
- * {@link PartitionDispatcher}. Supervision: {@link Supervisor}. Interop:
+ * {@link PartitionDispatcher}. Requests from outside: `call`, `cast` ({@link CallFrom},
+ * {@link CallResult}). Supervision: {@link Supervisor}. Interop:
  * {@link fromIterable}, {@link toAsyncIterable}. Errors: {@link StageError} and its
  * subclasses, with stable `code`s.
  */
