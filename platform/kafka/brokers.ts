@@ -1,4 +1,6 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
+import { clientOptionsFromEnv } from './client/client-options';
+import { authenticationError } from './errors';
 import {
   BrokersUnreachableError,
   DockerUnavailableError,
@@ -51,9 +53,18 @@ export function parseBrokerList(raw: string): string[] {
   return brokers;
 }
 
-/** Fails with {@link BrokersUnreachableError} unless a broker of `brokers` answers in time. */
-export async function assertReachable(brokers: string[], timeoutMs: number): Promise<void> {
+/**
+ * Fails with {@link BrokersUnreachableError} unless a broker of `brokers` answers in time,
+ * or with KafkaAuthenticationError when it answers but refuses the SASL credentials.
+ * `security`: the SASL and TLS settings the application will use (from the environment).
+ */
+export async function assertReachable(
+  brokers: string[],
+  timeoutMs: number,
+  security: Pick<KafkaConfig, 'sasl' | 'ssl'> = {},
+): Promise<void> {
   const admin = new Kafka({
+    ...security,
     clientId: 'kafka-stages-reachability',
     brokers,
     logLevel: logLevel.NOTHING,
@@ -70,6 +81,12 @@ export async function assertReachable(brokers: string[], timeoutMs: number): Pro
       }),
     ]);
   } catch (error) {
+    const sasl = security.sasl as { mechanism: string; username?: string } | undefined;
+    const refused = authenticationError(error, {
+      brokers,
+      sasl: sasl && { mechanism: sasl.mechanism, username: sasl.username ?? '' },
+    });
+    if (refused) throw refused;
     throw new BrokersUnreachableError(
       `brokers: KAFKA_BROKERS=${brokers.join(',')} does not answer (${(error as Error).message}); ` +
         'start that cluster, correct KAFKA_BROKERS, or unset it to use the local broker ' +
@@ -141,7 +158,13 @@ export async function getBrokers(options: GetBrokersOptions = {}): Promise<Broke
   const raw = env.KAFKA_BROKERS;
   if (raw !== undefined && raw.trim() !== '') {
     const brokers = parseBrokerList(raw);
-    await assertReachable(brokers, options.reachTimeoutMs ?? 5_000);
+    // The probe authenticates as the application will: a SASL or TLS listener hangs up on
+    // a client without them, which would read as "does not answer".
+    const { sasl, ssl } = clientOptionsFromEnv(env);
+    await assertReachable(brokers, options.reachTimeoutMs ?? 5_000, {
+      ...(sasl ? { sasl } : {}),
+      ...(ssl !== undefined ? { ssl } : {}),
+    });
     return { brokers, provider: 'env', stop: async () => undefined };
   }
   const provider = env.KAFKA_PROVIDER ?? '';
