@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# make run-observed: the main job (as `make run`) plus a local Prometheus that scrapes its
+# /metrics every 5 s and evaluates the chart's alert rules (helm/kafka-stages/files/alerts.yaml,
+# as shipped). Prometheus: http://localhost:9090/graph (PROMETHEUS_PORT), its alerts at /alerts;
+# the live page: http://localhost:9464/ (HTTP_PORT). Ctrl-C stops the job, then Prometheus;
+# Prometheus' data lives in a temporary folder removed on exit. Extra arguments go to
+# `kafka-stages run metrics-transform`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+prom="${PROMETHEUS_BIN:-$(command -v prometheus || true)}"
+if [ -z "$prom" ] || [ ! -x "$prom" ]; then
+  echo "run-observed: no prometheus server found; 'make test-tools' installs Debian's package prometheus" >&2
+  exit 1
+fi
+http_port="${HTTP_PORT:-9464}"
+prom_port="${PROMETHEUS_PORT:-9090}"
+if (exec 3<>"/dev/tcp/127.0.0.1/$prom_port") 2>/dev/null; then
+  echo "run-observed: port $prom_port is taken; set PROMETHEUS_PORT to another one" >&2
+  exit 1
+fi
+state="$(mktemp -d "${TMPDIR:-/tmp}/kafka-stages-prometheus.XXXXXX")"
+cat >"$state/prometheus.yml" <<YAML
+global:
+  scrape_interval: 5s
+  evaluation_interval: 5s
+rule_files:
+  - "$PWD/helm/kafka-stages/files/alerts.yaml"
+scrape_configs:
+  - job_name: kafka-stages
+    static_configs:
+      - targets: ["127.0.0.1:$http_port"]
+        # What the chart's ServiceMonitor adds on Kubernetes; the alerts group by them.
+        labels: { namespace: local, pod: "$(hostname)" }
+YAML
+"$prom" --config.file="$state/prometheus.yml" --storage.tsdb.path="$state/data" \
+  --web.listen-address="127.0.0.1:$prom_port" --log.level=warn >"$state/prometheus.log" 2>&1 &
+prom_pid=$!
+stop_prometheus() {
+  kill "$prom_pid" 2>/dev/null || true
+  wait "$prom_pid" 2>/dev/null || true
+  rm -rf "$state"
+}
+trap stop_prometheus EXIT
+for _ in $(seq 1 150); do
+  if ! kill -0 "$prom_pid" 2>/dev/null; then
+    echo "run-observed: prometheus exited at start:" >&2
+    cat "$state/prometheus.log" >&2
+    exit 1
+  fi
+  curl -sf "http://127.0.0.1:$prom_port/-/ready" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+echo "run-observed: Prometheus at http://localhost:$prom_port/graph (alerts: /alerts, targets: /targets)," \
+  "scraping http://localhost:$http_port/metrics; live page at http://localhost:$http_port/" >&2
+[ -n "${CONTROL_TOKEN:-}" ] || echo "run-observed: CONTROL_TOKEN is not set: the live page is read only" >&2
+HTTP_PORT="$http_port" ./bin/kafka-stages run metrics-transform \
+  --config examples/metrics-transform.yaml --with-broker --generate "$@"
