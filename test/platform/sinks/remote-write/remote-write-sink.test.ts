@@ -2,10 +2,12 @@ import type { Message } from '../../../../platform/message/message';
 import { createPipeline } from '../../../../platform/pipeline/pipeline';
 import { sendTestMessages, TestSource, testBatch } from '../../../../platform/pipeline/testing';
 import {
+  encodeWriteRequest,
   RemoteWriteOptionsError,
   RemoteWriteRefusedError,
   RemoteWriteSink,
   RemoteWriteUnavailableError,
+  WriteRequestType,
 } from '../../../../platform/sinks/remote-write/index';
 import { type Answer, type ReceivedRequest, TestReceiver } from './receiver';
 
@@ -288,5 +290,40 @@ describe('RemoteWriteSink in a pipeline', () => {
     } finally {
       await pipeline.stop();
     }
+  });
+});
+
+describe('encodeWriteRequest', () => {
+  it('puts samples of one label set listed in different orders into one series, in order', () => {
+    const decoded = WriteRequestType.toObject(
+      WriteRequestType.decode(
+        encodeWriteRequest([
+          sample('m', T, 1, { a: '1', b: '2' }),
+          sample('m', T + 1, 2, { b: '2', a: '1' }),
+          sample('m', T + 2, 3, { a: '1', b: '2', c: '' }),
+          sample('m', T + 3, 4, { a: '1' }),
+        ]),
+      ),
+      { longs: Number },
+    );
+    expect(decoded).toEqual({
+      timeseries: [
+        {
+          labels: [
+            { name: '__name__', value: 'm' },
+            { name: 'a', value: '1' },
+            { name: 'b', value: '2' },
+          ],
+          samples: [1, 2, 3].map((v, i) => ({ value: v, timestamp: T + i })),
+        },
+        {
+          labels: [
+            { name: '__name__', value: 'm' },
+            { name: 'a', value: '1' },
+          ],
+          samples: [{ value: 4, timestamp: T + 3 }],
+        },
+      ],
+    });
   });
 });
