@@ -36,7 +36,11 @@ function run(kind: 'demand' | 'broadcast' | 'partition', ops: Op[]): void {
       ? new DemandDispatcher<number>()
       : kind === 'broadcast'
         ? new BroadcastDispatcher<number>()
-        : new PartitionDispatcher<number>({ partitions: 5, hash: (e) => e % 5 });
+        : // every seventh event dropped: drops must use no demand and lose nothing else
+          new PartitionDispatcher<number>({
+            partitions: 5,
+            hash: (e) => (e % 7 === 6 ? undefined : e % 5),
+          });
   const keys: { id: number; asked: number; got: number[]; active: boolean }[] = [];
   let next = 0;
   let owed = 0; // asked of the producer, not yet produced
@@ -48,6 +52,8 @@ function run(kind: 'demand' | 'broadcast' | 'partition', ops: Op[]): void {
       const [key, n] = ctx.asks.shift()!;
       if ((key as { active: boolean }).active) owed += dispatcher.ask(n, key, ctx);
     }
+    // PartitionDispatcher: events it dropped are owed again.
+    for (const n of ctx.demands.splice(0)) owed += n;
   };
   const offer = (events: number[]) => {
     const rest = dispatcher.dispatch(events, ctx);
@@ -80,6 +86,9 @@ function run(kind: 'demand' | 'broadcast' | 'partition', ops: Op[]): void {
       const fresh = Array.from({ length: count }, () => next++);
       const all = leftovers.concat(fresh);
       leftovers = all.length > 0 ? offer(all) : [];
+      // new events the consumers had no room for are reported, as the producer does
+      const buffered = Math.min(leftovers.length, count);
+      if (buffered > 0) dispatcher.buffered?.(buffered);
     }
     drainAsks();
     for (const [key, events] of ctx.sent.splice(0))
