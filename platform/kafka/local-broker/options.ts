@@ -26,7 +26,8 @@ const scramUser = z.strictObject({
   password: z.string().regex(SCRAM_TEXT),
 });
 
-const schema = z
+/** The local broker's options: types, defaults and the checks (see resolveLocalBrokerOptions). */
+export const localBrokerOptionsSchema = z
   .object({
     kafkaVersion: z.string().regex(/^\d+\.\d+\.\d+$/),
     kafkaHome: z.string().min(1).optional(),
@@ -48,7 +49,7 @@ const schema = z
   .strict();
 
 /** What each option accepts, for error messages. */
-const ALLOWED: Record<keyof z.input<typeof schema>, string> = {
+const ALLOWED: Record<keyof z.input<typeof localBrokerOptionsSchema>, string> = {
   kafkaVersion: 'a release number like 3.9.1 or 4.1.1',
   kafkaHome: 'a directory holding libs/ (default .tools/kafka-<version>)',
   port: 'an integer 0..65535; 0 picks a free port',
@@ -89,10 +90,12 @@ const ALLOWED: Record<keyof z.input<typeof schema>, string> = {
  *   (for 127.0.0.1 and localhost) made afresh in `<home>/tls/` with openssl; clients trust
  *   `broker.tlsCa`. With `sasl` too, the listener is SASL_SSL.
  */
-export type LocalBrokerOptions = Partial<z.input<typeof schema>>;
+export type LocalBrokerOptions = Partial<z.input<typeof localBrokerOptionsSchema>>;
 
 /** Options after validation and defaults. */
-export type ResolvedLocalBrokerOptions = z.output<typeof schema> & { kafkaHome: string };
+export type ResolvedLocalBrokerOptions = z.output<typeof localBrokerOptionsSchema> & {
+  kafkaHome: string;
+};
 
 function valueAt(input: unknown, keys: readonly PropertyKey[]): unknown {
   let value = input;
@@ -151,7 +154,7 @@ export function resolveLocalBrokerOptions(
     );
   }
   const input = { kafkaVersion: env.KAFKA_VERSION || DEFAULT_KAFKA_VERSION, ...options };
-  const parsed = schema.safeParse(input);
+  const parsed = localBrokerOptionsSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     if (issue.code === 'unrecognized_keys') {
