@@ -2,6 +2,10 @@
 // from their schemas: every malformed set is refused by parseOptions with one
 // KafkaOptionsError naming the key path, and no message shows the password or the key.
 import fc from 'fast-check';
+import {
+  clientOptionsFromEnv,
+  clientOptionsSchema,
+} from '../../platform/kafka/client/client-options';
 import { KafkaOptionsError } from '../../platform/kafka/errors';
 import { parseOptions } from '../../platform/kafka/parse-options';
 import { kafkaSinkOptionsSchema } from '../../platform/kafka/sink/options';
@@ -104,5 +108,54 @@ describe.each([source, sink])('$name options, fuzzed from the schema', (target) 
   it('refuses an unknown key in any object, naming it', () => {
     fc.assert(unknownKeyProperty(target, counts), { numRuns: 60 });
     expect(counts.unknownKeys).toBe(60);
+  });
+});
+
+describe('client options from the environment, fuzzed', () => {
+  it('turns any KAFKA_* values into options or one KafkaOptionsError, never showing the password', () => {
+    let refused = 0;
+    const value = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.constantFrom(
+        'plain',
+        'SCRAM-SHA-512',
+        'scram-sha-256',
+        'true',
+        '1',
+        'localhost:9092',
+        ' , ',
+      ),
+    );
+    const env = fc.record(
+      {
+        KAFKA_BROKERS: value,
+        KAFKA_CLIENT_ID: value,
+        KAFKA_SASL_MECHANISM: value,
+        KAFKA_SASL_USERNAME: value,
+        KAFKA_TLS: value,
+        KAFKA_TLS_CA_FILE: value,
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(env, (vars) => {
+        const all = { ...vars, KAFKA_SASL_PASSWORD: PASSWORD };
+        const readFile = (file: string) => {
+          if (file === 'ca.pem') return 'CA PEM';
+          throw new Error(`ENOENT: ${file}`);
+        };
+        try {
+          parseOptions('KafkaClient', clientOptionsSchema, clientOptionsFromEnv(all, readFile));
+        } catch (error) {
+          if (!(error instanceof KafkaOptionsError)) throw error;
+          expect(error.message).not.toContain(PASSWORD);
+          expect(error.message).not.toMatch(/\n\s+at\s/);
+          expect(error.message.length).toBeLessThanOrEqual(600);
+          refused++;
+        }
+      }),
+      { numRuns: 200 },
+    );
+    expect(refused).toBeGreaterThan(50);
   });
 });
