@@ -1,13 +1,18 @@
 import { type Reject, type RejectReason, reject } from '../model/reject';
 import { type Sample, setLabel } from '../model/sample';
 import {
-  anyValueText,
+  buildLabels,
+  type Entry,
+  type ResourceAttributesMode,
+  resourceLabels,
+  scopeEntries,
+} from './otlp-labels';
+import {
   baseName,
   compareUint64,
   int64,
   isZero,
   nanosToMillis,
-  sanitizeLabelName,
   uint64,
   uint64Difference,
   withSuffix,
@@ -26,17 +31,7 @@ import {
 } from './otlp-schema';
 import type { ParseOptions, ParseResult } from './parse-result';
 
-/**
- * What becomes of resource attributes other than `service.name`, `service.namespace` and
- * `service.instance.id` (which always give `job` and `instance`):
- * - `target_info` (default, the spec's SHOULD): one `target_info` sample of value 1 per
- *   resource and record, labelled with `job`, `instance` and those attributes, stamped
- *   with the latest point time of the resource; series carry only `job` and `instance`.
- * - `labels`: copied onto every series of the resource (the Collector's
- *   `resource_to_telemetry_conversion`); a point attribute of the same label name wins.
- * - `drop`: neither.
- */
-export type ResourceAttributesMode = 'target_info' | 'labels' | 'drop';
+export type { ResourceAttributesMode } from './otlp-labels';
 
 export interface OtlpParseOptions extends ParseOptions {
   resourceAttributes?: ResourceAttributesMode;
@@ -44,14 +39,6 @@ export interface OtlpParseOptions extends ParseOptions {
 
 /** Exponential histograms with more buckets than this are refused (bounded work per point). */
 export const MAX_EXPONENTIAL_BUCKETS = 10_000;
-
-// A label contribution before collisions are resolved: its Prometheus name, the key it
-// came from (the spec orders colliding values by it) and its text.
-interface Entry {
-  name: string;
-  origin: string;
-  value: string;
-}
 
 /**
  * Maps a decoded ExportMetricsServiceRequest to samples, following the OpenTelemetry
@@ -123,107 +110,6 @@ export function otlpToSamples(request: OtlpMetricsRequest, options: OtlpParseOpt
   }
   return result;
 }
-
-interface ResourceLabels {
-  /** job and instance: set last, over any attribute of the same name. */
-  fixed: Record<string, string>;
-  /** Resource attributes copied onto the series (mode `labels`). */
-  entries: Entry[];
-  /** Labels of the `target_info` sample (mode `target_info`, when there is anything). */
-  info: Record<string, string> | undefined;
-}
-
-const SERVICE_KEYS = new Set(['service.name', 'service.namespace', 'service.instance.id']);
-
-function resourceLabels(attributes: OtlpKeyValue[], mode: ResourceAttributesMode): ResourceLabels {
-  let name = '';
-  let namespace = '';
-  let instanceId = '';
-  const others: Entry[] = [];
-  for (const kv of attributes) {
-    const text = anyValueText(kv.value);
-    if (kv.key === 'service.name') name = text;
-    else if (kv.key === 'service.namespace') namespace = text;
-    else if (kv.key === 'service.instance.id') instanceId = text;
-    if (!SERVICE_KEYS.has(kv.key)) {
-      others.push({ name: sanitizeLabelName(kv.key), origin: kv.key, value: text });
-    }
-  }
-  const fixed: Record<string, string> = {};
-  const job = name === '' ? '' : namespace === '' ? name : `${namespace}/${name}`;
-  if (job !== '') fixed.job = job;
-  if (instanceId !== '') fixed.instance = instanceId;
-  let info: Record<string, string> | undefined;
-  if (mode === 'target_info' && others.length > 0) {
-    info = buildLabels([], others, fixed);
-    if (Object.keys(info).length === Object.keys(fixed).length) info = undefined;
-  }
-  return { fixed, entries: mode === 'labels' ? others : [], info };
-}
-
-function scopeEntries(sm: { scope?: OtlpScope | null; schemaUrl?: string }): Entry[] {
-  const entries: Entry[] = [];
-  const scope = sm.scope;
-  const reserved = ['otel_scope_name', 'otel_scope_version', 'otel_scope_schema_url'];
-  if (scope?.name) entries.push({ name: reserved[0]!, origin: reserved[0]!, value: scope.name });
-  if (scope?.version) {
-    entries.push({ name: reserved[1]!, origin: reserved[1]!, value: scope.version });
-  }
-  if (sm.schemaUrl) entries.push({ name: reserved[2]!, origin: reserved[2]!, value: sm.schemaUrl });
-  for (const kv of scope?.attributes ?? []) {
-    const name = sanitizeLabelName(`otel_scope_${kv.key}`);
-    // The spec: scope attributes that would clash with the three scope labels are dropped.
-    if (reserved.includes(name)) continue;
-    entries.push({ name, origin: `otel_scope_${kv.key}`, value: anyValueText(kv.value) });
-  }
-  return entries;
-}
-
-type OtlpScope = { name?: string; version?: string; attributes?: OtlpKeyValue[] };
-
-/**
- * The label set of one point: attributes and shared entries, collisions joined with `;`
- * by original key, empty values left out, then `fixed` (job, instance) over all.
- */
-function buildLabels(
-  attributes: OtlpKeyValue[] | undefined,
-  shared: Entry[],
-  fixed: Record<string, string>,
-): Record<string, string> {
-  const labels: Record<string, string> = {};
-  let groups: Map<string, Entry[]> | undefined;
-  const seen = new Map<string, Entry>();
-  const add = (entry: Entry) => {
-    const before = seen.get(entry.name);
-    if (!before) {
-      seen.set(entry.name, entry);
-      return;
-    }
-    groups ??= new Map();
-    const group = groups.get(entry.name) ?? [before];
-    group.push(entry);
-    groups.set(entry.name, group);
-  };
-  if (attributes) {
-    for (const kv of attributes) {
-      add({ name: sanitizeLabelName(kv.key), origin: kv.key, value: anyValueText(kv.value) });
-    }
-  }
-  for (const entry of shared) add(entry);
-  for (const [name, entry] of seen) {
-    const group = groups?.get(name);
-    const value = group
-      ? group
-          .sort((a, b) => (a.origin < b.origin ? -1 : a.origin > b.origin ? 1 : 0))
-          .map((e) => e.value)
-          .join(';')
-      : entry.value;
-    if (value !== '') setLabel(labels, name, value);
-  }
-  for (const name in fixed) setLabel(labels, name, fixed[name] as string);
-  return labels;
-}
-
 interface MapContext {
   shared: Entry[];
   fixed: Record<string, string>;
