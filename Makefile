@@ -93,6 +93,10 @@ bench-telemetry: build kafka-jars ## Identity pipeline: telemetry off, metrics, 
 bench-transform: build kafka-jars ## The metric transformer: throughput, CPU, RSS, p99 latency
 	$(NODE) dist/bench/transform.js
 
+.PHONY: bench-transform-ecosystem
+bench-transform-ecosystem: build ## OTLP input (proto, JSON) decode and remote-write encode: samples/s, CPU s per million
+	$(NODE) dist/bench/transform-ecosystem.js
+
 ##@ Kafka
 
 .PHONY: kafka-up
