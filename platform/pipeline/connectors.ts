@@ -134,6 +134,7 @@ export function buildHop(options: ValidPipelineOptions, deps: { logger?: Logger 
     options.repartition!,
     source,
     (deps.logger ?? rootLogger()).child({ pipeline: options.name, hop: options.repartition!.step }),
+    options.telemetry,
   );
   return hop;
 }

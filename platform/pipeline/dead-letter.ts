@@ -3,6 +3,7 @@ import type { Telemetry } from '../telemetry/telemetry';
 import { acknowledge } from './acknowledge';
 import { PipelineDeadLetterError } from './errors';
 import type { DeadLetterRecord, DeadLetterSend, RetryOptions } from './options';
+import { HOP_HEADERS } from './repartition/hop-headers';
 import { type Sleep, sleep, withRetries } from './retry';
 
 /**
@@ -46,9 +47,13 @@ export function deadLetterRecord(
     // A repeated header keeps its last value: kafkajs's IHeaders has one value per name.
     headers[name] = Array.isArray(value) ? value[value.length - 1]! : value;
   }
-  headers[DEAD_LETTER_HEADERS.originTopic] = message.topic;
-  headers[DEAD_LETTER_HEADERS.originPartition] = String(message.partition);
-  headers[DEAD_LETTER_HEADERS.originOffset] = String(message.offset);
+  // After a repartition hop the origin is the input record upstream, not the internal topic.
+  const hopOrigin = headers[HOP_HEADERS.origin]?.toString().match(/^(.*)\/(\d+)\/(\d+)$/);
+  headers[DEAD_LETTER_HEADERS.originTopic] = hopOrigin ? hopOrigin[1]! : message.topic;
+  headers[DEAD_LETTER_HEADERS.originPartition] = hopOrigin
+    ? hopOrigin[2]!
+    : String(message.partition);
+  headers[DEAD_LETTER_HEADERS.originOffset] = hopOrigin ? hopOrigin[3]! : String(message.offset);
   headers[DEAD_LETTER_HEADERS.originTimestamp] = String(message.timestamp);
   headers[DEAD_LETTER_HEADERS.pipeline] = pipeline;
   headers[DEAD_LETTER_HEADERS.reason] = reason;

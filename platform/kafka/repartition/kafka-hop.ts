@@ -8,6 +8,7 @@ import {
 } from '../../pipeline/repartition/repartition-options';
 import { WriterWatermarks } from '../../pipeline/repartition/writer-watermarks';
 import type { CheckpointStore } from '../../pipeline/stateful/stateful-stage';
+import type { Telemetry } from '../../telemetry/telemetry';
 import { clientOptionsSchema } from '../client/client-options';
 import { createKafka } from '../client/create-kafka';
 import type { KafkaSourceOptionsInput } from '../source/options';
@@ -53,6 +54,7 @@ export function buildKafkaHop(
   options: RepartitionOptions,
   source: KafkaSourceOptionsInput,
   logger: Logger,
+  telemetry?: Telemetry,
 ): KafkaHop {
   const given = source as { kafka?: Kafka; client?: unknown };
   const kafka = given.kafka ?? createKafka(clientOptionsSchema.parse(given.client ?? {}), logger);
@@ -66,6 +68,7 @@ export function buildKafkaHop(
     records: options.records ?? defaultRecords(options.key!),
     markerIntervalMs: options.markerIntervalMs,
     logger,
+    ...(telemetry ? { telemetry } : {}),
   });
   const {
     topics: inputTopics,

@@ -3,6 +3,7 @@ import type { Logger } from '../../log/logger';
 import type { Message } from '../../message/message';
 import { HOP_HEADERS } from '../../pipeline/repartition/hop-headers';
 import type { RepartitionRecord } from '../../pipeline/repartition/repartition-options';
+import { noopTelemetry, type Telemetry } from '../../telemetry/telemetry';
 import { KafkaProducer, type ProducedRecord } from '../sink/kafka-producer';
 import { kafkaProducerOptionsSchema } from '../sink/options';
 
@@ -16,6 +17,8 @@ export interface RepartitionWriterSettings {
   /** How often markers carry the writers' progress to every partition. */
   readonly markerIntervalMs: number;
   readonly logger: Logger;
+  /** Traces each send (`send <topic>`) and writes its context into every record. */
+  readonly telemetry?: Telemetry;
 }
 
 /**
@@ -78,7 +81,15 @@ export class RepartitionWriter {
       // A message with no records still moves its writer on (all its samples were dropped).
       if (!reached.has(writer)) reached.set(writer, Number.NEGATIVE_INFINITY);
     }
-    await this.producer.send(out);
+    const telemetry = this.settings.telemetry ?? noopTelemetry;
+    // The send span descends from the batch's `process` span, which links each message's
+    // upstream context: the next part's spans continue the trace from the record.
+    await telemetry.traceSend(topic, out.length, (context) => {
+      for (const record of out) {
+        telemetry.injectContext(record.headers as Record<string, string | Buffer>, context);
+      }
+      return this.producer.send(out);
+    });
     for (const [writer, time] of reached) {
       const before = this.progress.get(writer) ?? Number.NEGATIVE_INFINITY;
       if (time > before) {

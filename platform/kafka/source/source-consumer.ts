@@ -15,6 +15,7 @@ import { parseOptions } from '../parse-options';
 import { isRebalancing } from './is-rebalancing';
 import { OffsetCommitter } from './offset-committer';
 import { OffsetTracker } from './offset-tracker';
+import { PausedWatermarks } from './paused-watermarks';
 import type { PauseScope } from './operator-pauses';
 import {
   type KafkaSourceOptions,
@@ -76,6 +77,8 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
   private readonly committer: OffsetCommitter;
   private drainWaiter: (() => void) | undefined;
   private unobserve: (() => void) | undefined;
+  /** Refreshes paused partitions' high watermarks (their lag would freeze otherwise). */
+  private watermarks: PausedWatermarks | undefined;
 
   constructor(options: KafkaSourceOptionsInput, deps: SourceDependencies = {}) {
     super();
@@ -326,6 +329,8 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
     });
     this.unobserve = this.telemetry.observe({ partitions: () => this.snapshot() });
     this.phase = 'running';
+    this.watermarks = new PausedWatermarks(this.kafka, () => this.stateList, this.log);
+    this.watermarks.start();
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -499,6 +504,7 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
     const drained = await this.waitForAcks(this.options.shutdownTimeoutMs);
     const unacknowledged = this.inFlight();
     await this.commit().catch(() => {});
+    await this.watermarks?.stop();
     await consumer.disconnect();
     this.unobserve?.();
     this.phase = 'stopped';

@@ -1,3 +1,4 @@
+import type { Context } from '@opentelemetry/api';
 import type { Acknowledger, Message, MessageStatus } from '../../message/message';
 import { acknowledge } from '../acknowledge';
 import type { StatefulOutput } from './stateful-handler';
@@ -14,7 +15,7 @@ const PENDING: MessageStatus = Object.freeze({ kind: 'pending' });
 export function emitMessages(
   outputs: readonly StatefulOutput[],
   done: readonly Message[],
-  origin: { topic: string; now: number },
+  origin: { topic: string; now: number; trace?: Context | undefined },
   onSettled?: () => void,
 ): Message[] {
   if (outputs.length === 0) {
@@ -46,6 +47,7 @@ export function emitMessages(
       attempts: 0,
       acknowledger,
     };
+    if (origin.trace) message.traceContext = origin.trace;
     return message;
   });
 }

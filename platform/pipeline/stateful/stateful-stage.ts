@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { type Context, context } from '@opentelemetry/api';
 import { ProducerConsumer, type ProducerConsumerOptions } from '../../../stages/index';
 import type { Message } from '../../message/message';
 import type { Telemetry } from '../../telemetry/telemetry';
@@ -146,14 +147,17 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
       data.push(m);
     }
     const out: Message[] = [];
+    let trace: Context | undefined;
     if (data.length > 0) {
-      const handled = telemetry.traceBatch(this.name, data[0]!.topic, data, () =>
-        handler.handle(data, now),
-      );
+      // What this batch emits continues its `process` span (linked to every input's trace).
+      const handled = telemetry.traceBatch(this.name, data[0]!.topic, data, () => {
+        trace = context.active();
+        return handler.handle(data, now);
+      });
       await this.refuse(data);
-      out.push(...this.emit(handled, now));
+      out.push(...this.emit(handled, now, trace));
     }
-    out.push(...this.emit(this.advance(now), now));
+    out.push(...this.emit(this.advance(now), now, trace));
     // Markers and copies carry no work: done as soon as they were read.
     if (skipped.length > 0) acknowledge(skipped, []);
     telemetry.recordBatch(this.name, {
@@ -207,11 +211,12 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
     return handler.advance((p) => watermarks.current(p, now), watermarks.assigned(), now);
   }
 
-  private emit(result: StatefulResult, now: number): Message[] {
+  private emit(result: StatefulResult, now: number, trace?: Context): Message[] {
     if (result.emit.length === 0 && result.done.length === 0) return [];
     const entry = { watermark: this.settings.handler.watermark, settled: false };
     this.unconfirmed.push(entry);
-    return emitMessages(result.emit, result.done, { topic: this.settings.outputLabel, now }, () => {
+    const origin = { topic: this.settings.outputLabel, now, trace };
+    return emitMessages(result.emit, result.done, origin, () => {
       entry.settled = true;
       while (this.unconfirmed[0]?.settled) {
         const first = this.unconfirmed.shift()!;

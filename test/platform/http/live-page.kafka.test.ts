@@ -206,7 +206,12 @@ describe('live page against a running pipeline', () => {
       await sleep(2_500);
       expect(delivered[1]).toBe(heldAt);
       expect(delivered[0]! + delivered[2]!).toBeGreaterThan(othersAt + 50);
-      // Records wait in the topic: its end offset runs ahead of what the group committed.
+      // Records wait in the topic, and the lag shown keeps up with them although a paused
+      // partition fetches nothing (its high watermark is refreshed from the broker).
+      await until(
+        'partition 1 lag to grow in /topology',
+        async () => ((await one()).lag ?? 0) > 100,
+      );
       const admin = newKafka(uniqueName('live-admin')).admin();
       await admin.connect();
       try {
@@ -215,6 +220,11 @@ describe('live page against a running pipeline', () => {
       } finally {
         await admin.disconnect();
       }
+      await page.waitForFunction(
+        `Number((document.querySelector('tr[data-partition="${input}/1"] td:nth-child(5)')?.textContent ?? '0').replace(/,/g, '')) > 100`,
+        undefined,
+        { timeout: 15_000 },
+      );
       expect(pipeline.source).toBeDefined();
       expect(telemetry.ready).toBe(true); // still in the group
       await page.waitForFunction(

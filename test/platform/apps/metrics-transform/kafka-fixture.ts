@@ -31,7 +31,8 @@ export function fixtureConfig(topics: {
   group: string;
 }) {
   return {
-    pipeline: 'mt-test',
+    // A name of its own per test: the repartition topic is named after the pipeline.
+    pipeline: topics.group,
     input: { topics: [{ name: topics.input, format: 'influx' }], group_id: topics.group },
     aggregations: [
       {
@@ -54,14 +55,19 @@ export function fixtureConfig(topics: {
  * range). Returns the records and the reference windows the transformer must emit when it
  * handles one record per batch (as the reference advances the watermark after each one).
  */
-export function fixtureInput(seed: number, samples: number, now: number) {
+export function fixtureInput(
+  seed: number,
+  samples: number,
+  now: number,
+  options: { late?: number } = {},
+) {
   const gen = new SampleGenerator({
     seed,
     series: 30,
     rate: 100,
     start: now - 300_000,
     outOfOrder: 0.05,
-    late: 0.02,
+    late: options.late ?? 0.02,
     lateByMs: 10_000,
   });
   const generated = gen.batch(samples);
