@@ -5,6 +5,7 @@ import type { Sample } from './model/sample';
 import { validateSample } from './model/validate';
 import { parseInflux } from './parse/influx';
 import { parseJson } from './parse/json';
+import { parseOtlpJson, parseOtlpProto } from './parse/otlp-parse';
 import type { ParseResult } from './parse/parse-result';
 import { relabelSample } from './relabel/relabel';
 import { applyUnits } from './units/units';
@@ -95,7 +96,14 @@ function parse(plan: TransformPlan, record: InputRecord): ParseResult {
       rejects: [{ reason: 'unparseable', detail, excerpt: text.slice(0, 200) }],
     };
   }
-  return input.format === 'influx'
-    ? parseInflux(text, { ...options, precision: input.precision })
-    : parseJson(text, options);
+  switch (input.format) {
+    case 'influx':
+      return parseInflux(text, { ...options, precision: input.precision });
+    case 'json':
+      return parseJson(text, options);
+    case 'otlp_proto':
+      return parseOtlpProto(record.value, options); // bytes: not through the text above
+    case 'otlp_json':
+      return parseOtlpJson(text, options);
+  }
 }

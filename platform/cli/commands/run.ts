@@ -121,6 +121,12 @@ export const runCommand: Command = {
       5,
     );
     const config = loadConfig(readFileSync(values.config, 'utf8'));
+    const generated = config.input.topics[0]!.format;
+    if (values.generate && generated !== 'influx' && generated !== 'json') {
+      throw new UsageError(
+        `--generate writes influx or json samples, but the first input topic's format is ${generated}`,
+      );
+    }
     const log = logger().child({ app: 'metrics-transform' });
 
     const fromEnv = (process.env.KAFKA_BROKERS ?? '').trim() !== '';
@@ -193,7 +199,7 @@ export const runCommand: Command = {
           rate,
           series,
           durationMs: 0,
-          format: input.format,
+          format: input.format === 'influx' ? 'influx' : 'json', // checked above
           seed: Date.now() % 2 ** 31,
           samplesPerRecord: input.format === 'influx' ? 10 : 1,
           send: sender.send,

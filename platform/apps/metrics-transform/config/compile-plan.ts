@@ -8,10 +8,13 @@ import { conversionFactor, type Unit, type UnitRule } from '../units/units';
 import type { WindowAggregatorOptions } from '../window/window-aggregator';
 import type { TransformConfig } from './config-schema';
 
+/** Input formats of the topics (`input.topics[].format`). */
+export type InputFormat = TransformConfig['input']['topics'][number]['format'];
+
 /** The configuration compiled into the step functions' inputs (regexes built once). */
 export interface TransformPlan {
   limits: Limits;
-  formats: Map<string, { format: 'influx' | 'json'; precision: 'ns' | 'us' | 'ms' | 's' }>;
+  formats: Map<string, { format: InputFormat; precision: 'ns' | 'us' | 'ms' | 's' }>;
   filters: FilterRule[];
   relabel: RelabelRule[];
   units: UnitRule[];

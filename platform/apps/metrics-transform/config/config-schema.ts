@@ -70,7 +70,7 @@ const positiveInt = z.int().min(1);
 
 const inputTopic = obj({
   name: topic,
-  format: z.enum(['influx', 'json']),
+  format: z.enum(['influx', 'json', 'otlp_proto', 'otlp_json']),
   precision: z.enum(['ns', 'us', 'ms', 's']).default('ns'),
 });
 
