@@ -169,6 +169,29 @@ it('draws the stages as a graph with the repartition hop, partitions with owner,
   } finally {
     clearInterval(timer);
   }
+  // Failures and dead-letters appear in the recent errors and the dead-letter plot.
+  telemetry.recordDeadLettered('metrics-dlq', 'unparseable', 7);
+  telemetry.recordBatch('metrics.processor.0', {
+    eventsIn: 10,
+    eventsOut: 9,
+    seconds: 0.01,
+    failures: { handler: 1 },
+  });
+  await page.waitForFunction(
+    `[...document.querySelectorAll('#errors li')].some((li) => li.textContent.endsWith('7 dead-lettered to metrics-dlq (unparseable)'))`,
+    undefined,
+    { timeout: 10_000 },
+  );
+  await page.waitForFunction(
+    `[...document.querySelectorAll('#errors li')].some((li) => li.textContent.endsWith('1 failed in metrics.processor.0 (handler)'))`,
+    undefined,
+    { timeout: 10_000 },
+  );
+  await page.waitForFunction(
+    `/dead-lettered [1-9]/.test(document.querySelector('[data-plot="dead-letters"] .latest')?.textContent ?? '')`,
+    undefined,
+    { timeout: 10_000 },
+  );
   // A run artifact (coverage/ is not committed): what the page looked like.
   await page.screenshot({ path: 'coverage/live-page-fixture.png', fullPage: true });
   expect(errors).toEqual([]);
