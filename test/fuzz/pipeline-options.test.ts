@@ -72,7 +72,6 @@ const repartitioned: FuzzTarget = {
       partitions: 3,
       replicationFactor: 1,
       key: () => 'k',
-      markerIntervalMs: 100,
       idleTimeoutMs: 1_000,
     },
     next: {
