@@ -6,7 +6,7 @@ import { MessageTracing } from './message-tracing';
 import { catalogueFor, type ObservedProvider } from './metric-catalogue';
 import type { BatchRecord, PartitionSnapshot, StageSnapshot, Telemetry } from './telemetry';
 import { optionsError } from './telemetry-errors';
-import type { TopologySnapshot, TopologyStage } from './topology-snapshot';
+import type { TopologyHop, TopologySnapshot, TopologyStage } from './topology-snapshot';
 
 const TRACER_NAME = 'kafka-stages';
 const LINT_FAILING_DEFAULT_METRICS = [
@@ -262,6 +262,8 @@ export function createTelemetry(options: TelemetryOptions): PipelineTelemetry {
           eventsIn: snap?.eventsIn ?? totals?.eventsIn ?? 0,
           eventsOut: snap?.eventsOut ?? totals?.eventsOut ?? 0,
           failures: totals?.failures ?? 0,
+          ...(snap?.role !== undefined ? { role: snap.role } : {}),
+          ...(snap?.part !== undefined ? { part: snap.part } : {}),
         };
       });
       const subscriptions = reported.flatMap((s) =>
@@ -283,7 +285,17 @@ export function createTelemetry(options: TelemetryOptions): PipelineTelemetry {
         bufferedBytes: p.bufferedBytes,
         lastCommitAgeSeconds: p.lastCommitAt > 0 ? Math.max(0, now - p.lastCommitAt) / 1000 : null,
       }));
-      return { pipeline, ready, at: now, stages: stageRows, subscriptions, partitions };
+      const hops: TopologyHop[] = [];
+      for (const p of providers) hops.push(...(p.hops?.() ?? []));
+      return {
+        pipeline,
+        ready,
+        at: now,
+        stages: stageRows,
+        subscriptions,
+        partitions,
+        ...(hops.length > 0 ? { hops } : {}),
+      };
     },
   };
 }

@@ -2,12 +2,14 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { BatchHistogram } from './batch-histogram';
 import { ReasonLabel } from './reason-label';
 import type { PartitionSnapshot, StageSnapshot } from './telemetry';
+import type { TopologyHop } from './topology-snapshot';
 
 /** A registered snapshot provider, read at scrape time. */
 export interface ObservedProvider {
   readonly pipeline: string;
   readonly partitions?: () => readonly PartitionSnapshot[];
   readonly stages?: () => readonly StageSnapshot[];
+  readonly hops?: () => readonly TopologyHop[];
 }
 
 const SECONDS_FAST = [

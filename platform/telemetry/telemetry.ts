@@ -1,5 +1,6 @@
 import type { Context } from '@opentelemetry/api';
 import type { Message, MessageHeaders } from '../message/message';
+import type { TopologyHop } from './topology-snapshot';
 
 /** A snapshot of one source partition, read at scrape time (never pushed per event). */
 export interface PartitionSnapshot {
@@ -36,6 +37,10 @@ export interface StageSnapshot {
    */
   readonly eventsIn?: number;
   readonly eventsOut?: number;
+  /** Optional, for `/topology`: `source`, `processor`, `batcher`, `sink`, `repartition`, `stateful`. */
+  readonly role?: string;
+  /** Optional, for `/topology`: the pipeline part (0 before the first repartition hop). */
+  readonly part?: number;
 }
 
 /** Counts of one handler call (one batch) of a stage. */
@@ -72,6 +77,8 @@ export interface Telemetry {
   observe(provider: {
     partitions?: () => readonly PartitionSnapshot[];
     stages?: () => readonly StageSnapshot[];
+    /** Repartition hops between the pipeline's parts, for `/topology` and the live page. */
+    hops?: () => readonly TopologyHop[];
   }): () => void;
 
   /**

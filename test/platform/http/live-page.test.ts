@@ -45,62 +45,40 @@ function partition(p: number, paused: boolean, committed: number): PartitionSnap
 function fixture() {
   const telemetry = createTelemetry({ pipeline: 'metrics', registry: new Registry() });
   const state = { paused: true, sourceOut: 1000 };
+  const stage = (
+    name: string,
+    kind: string,
+    role: string,
+    part: number,
+    from: string[],
+    demand: number,
+    buffered: number,
+  ) => ({
+    stage: name,
+    kind,
+    role,
+    part,
+    subscribedTo: from,
+    pendingDemand: demand,
+    bufferedEvents: buffered,
+    eventsIn: kind === 'producer' ? 0 : state.sourceOut,
+    eventsOut: kind === 'consumer' ? 0 : state.sourceOut,
+  });
   telemetry.observe({
     stages: () => [
-      {
-        stage: 'metrics.source',
-        kind: 'producer',
-        pendingDemand: 2000,
-        bufferedEvents: 5010,
-        eventsIn: 0,
-        eventsOut: state.sourceOut,
-      },
-      {
-        stage: 'metrics.processor.0',
-        kind: 'producer_consumer',
-        pendingDemand: 500,
-        bufferedEvents: 0,
-        subscribedTo: ['metrics.source'],
-        eventsIn: state.sourceOut,
-        eventsOut: state.sourceOut,
-      },
-      {
-        stage: 'metrics.repartition',
-        kind: 'consumer',
-        pendingDemand: 10,
-        bufferedEvents: 0,
-        subscribedTo: ['metrics.processor.0'],
-        eventsIn: state.sourceOut,
-        eventsOut: 0,
-      },
-      {
-        stage: 'metrics.source.1',
-        kind: 'producer',
-        pendingDemand: 7,
-        bufferedEvents: 0,
-        eventsIn: 0,
-        eventsOut: state.sourceOut,
-      },
-      {
-        stage: 'metrics.sink',
-        kind: 'consumer',
-        pendingDemand: 100,
-        bufferedEvents: 3,
-        subscribedTo: ['metrics.source.1'],
-        eventsIn: state.sourceOut,
-        eventsOut: 0,
-      },
+      stage('metrics.source', 'producer', 'source', 0, [], 2000, 5010),
+      stage('metrics.processor.0', 'producer_consumer', 'processor', 0, ['metrics.source'], 500, 0),
+      stage('metrics.repartition', 'consumer', 'repartition', 0, ['metrics.processor.0'], 10, 0),
+      stage('metrics.source.1', 'producer', 'source', 1, [], 7, 0),
+      stage('metrics.sink', 'consumer', 'sink', 1, ['metrics.source.1'], 100, 3),
     ],
     partitions: () => [partition(0, false, 990), partition(1, state.paused, 400)],
-  });
-  // The hop comes from the pipeline (the lead's repartition step); here it is added as that
-  // step will report it, to see the page draw it.
-  const topology = () => ({
-    ...telemetry.topology(),
-    hops: [
+    // What the pipeline's repartition step reports through telemetry.
+    hops: () => [
       { from: 'metrics.repartition', to: 'metrics.source.1', topic: 'metrics-by-key-repartition' },
     ],
   });
+  const topology = () => telemetry.topology();
   return { telemetry, state, topology };
 }
 
@@ -131,6 +109,12 @@ it('draws the stages as a graph with the repartition hop, partitions with owner,
   const hop = page.locator('[data-edge="metrics.repartition->metrics.source.1"]');
   expect(await hop.getAttribute('class')).toBe('edge hop');
   expect(await page.locator('.hop-label').textContent()).toBe('via metrics-by-key-repartition');
+  expect(await page.locator('[data-node="metrics.source.1"] .node-role').textContent()).toBe(
+    'source · part 1',
+  );
+  expect(await page.locator('[data-node="metrics.repartition"]').getAttribute('class')).toBe(
+    'node role-repartition',
+  );
   expect(await page.locator('[data-node="metrics.processor.0"] .node-buf').textContent()).toBe(
     'demand 500 · buffered 0',
   );
