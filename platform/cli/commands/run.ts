@@ -176,7 +176,7 @@ export const runCommand: Command = {
       const control = createControlCenter({
         token: process.env[CONTROL_TOKEN_ENV],
         registry: telemetry.registry,
-        targets: [controlPipeline({ name: config.pipeline, source: app.source })],
+        targets: [controlPipeline(app.pipeline)],
         logger: log,
       });
       const http = await startHttpServer({
