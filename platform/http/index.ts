@@ -1,8 +1,9 @@
 /**
  * # platform/http: the observability server
  *
- * {@link startHttpServer}: `/metrics`, `/healthz`, `/readyz`, `/topology` and a live page at
- * `/`. Wire it to a pipeline's telemetry:
+ * {@link startHttpServer}: `/metrics`, `/healthz`, `/readyz`, `/topology`, the live page at
+ * `/` (pushed over Server-Sent Events from `/events`) and, given a `control`
+ * (`platform/control`), `POST /control/pause|resume|set`. Wire it to a pipeline's telemetry:
  *
  * ```ts
  * const telemetry = createTelemetry({ pipeline: 'orders', consumerGroup: 'orders' });
@@ -12,6 +13,9 @@
  *   registry: telemetry.registry,
  *   readiness: () => telemetry.ready,   // group joined, partitions assigned
  *   topology: () => telemetry.topology(),
+ *   // optional: operator actions, read only without CONTROL_TOKEN
+ *   control: createControlCenter({ token: process.env.CONTROL_TOKEN, registry: telemetry.registry,
+ *     targets: [controlPipeline(pipeline)] }),
  * });
  * await pipeline.start();
  * // on SIGTERM: server.setShuttingDown(); await pipeline.stop(); await server.close();
