@@ -5,8 +5,10 @@ import { ensureTopics } from '../../../kafka/ensure-topics';
 import { KafkaSource } from '../../../kafka/source/kafka-source';
 import type { Logger } from '../../../log/logger';
 import { createPipeline, type Pipeline } from '../../../pipeline/index';
+import { RemoteWriteSink } from '../../../sinks/remote-write/index';
 import type { PipelineTelemetry } from '../../../telemetry/create-telemetry';
 import type { TransformConfig } from '../config/config-schema';
+import { outputToSamples } from '../encode/output-samples';
 import { newCounts, transformPipelineOptions } from '../pipeline/transform-pipeline';
 import type { WindowHandler } from '../pipeline/window-handler';
 import type { TransformCounts } from '../transformer';
@@ -81,17 +83,21 @@ export async function startMetricsTransform(
   if (options.createTopics) {
     const created = await ensureTopics(
       kafka,
-      [...inputTopics, config.output.topic, config.dead_letter.topic].map((topic) => ({
-        topic,
-        partitions: options.createTopics!.partitions,
-      })),
+      [...inputTopics, config.output.topic, config.dead_letter.topic]
+        .filter((topic): topic is string => topic !== undefined)
+        .map((topic) => ({
+          topic,
+          partitions: options.createTopics!.partitions,
+        })),
     );
     if (created.length > 0) log.info({ topics: created }, 'created topics');
   }
 
   const counts = newCounts();
   let handler: WindowHandler | undefined;
+  const remoteWrite = remoteWriteSink(config);
   const pipelineOptions = transformPipelineOptions(config, {
+    ...(remoteWrite ? { outputSink: remoteWrite } : {}),
     kafka,
     telemetry,
     counts,
@@ -111,7 +117,12 @@ export async function startMetricsTransform(
   });
   const sync = setInterval(() => metrics.sync(counts), 1_000);
   sync.unref();
-  await pipeline.start();
+  try {
+    await pipeline.start();
+  } catch (error) {
+    remoteWrite?.close();
+    throw error;
+  }
 
   const sources: KafkaSource[] = [];
   for (const part of pipeline.parts) {
@@ -161,12 +172,27 @@ export async function startMetricsTransform(
     stop() {
       stopping ??= (async () => {
         await pipeline.stop();
+        // After the drain: a send still waiting for the receiver gives up, unacknowledged.
+        remoteWrite?.close();
         clearInterval(sync);
         metrics.sync(counts);
       })();
       return stopping;
     },
   };
+}
+
+/** The remote-write sink of `output.sink: prometheus_remote_write`, else undefined. */
+function remoteWriteSink(config: TransformConfig): RemoteWriteSink | undefined {
+  const rw = config.output.remote_write;
+  if (config.output.sink !== 'prometheus_remote_write' || !rw) return undefined;
+  return new RemoteWriteSink({
+    url: rw.url,
+    timeoutMs: rw.timeout,
+    maxSamplesPerRequest: rw.max_samples_per_request,
+    headers: rw.headers,
+    samplesOf: (m) => outputToSamples(m.data),
+  });
 }
 
 function watermarkDelay(handler: WindowHandler | undefined): number {

@@ -167,6 +167,30 @@ const aggregation = obj({
   }
 });
 
+// Where the results go: a Kafka topic (default), or a Prometheus remote-write receiver
+// (then `format` must be json, which the sink turns back into samples).
+const remoteWrite = obj({
+  url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }),
+  timeout: duration('timeout', 100, 600_000).default(30_000),
+  max_samples_per_request: positiveInt.max(1_000_000).default(2_000),
+  headers: z.record(z.string(), z.string()).default({}),
+});
+const output = obj({
+  sink: z.enum(['kafka', 'prometheus_remote_write']).default('kafka'),
+  topic: topic.optional(),
+  format: z.enum(['influx', 'json']).default('json'),
+  remote_write: remoteWrite.optional(),
+}).superRefine((o, ctx) => {
+  const fail = (message: string, path: string) =>
+    ctx.addIssue({ code: 'custom', message, path: [path] });
+  if (o.sink === 'kafka' && o.topic === undefined) fail('the kafka sink needs a topic', 'topic');
+  if (o.sink === 'prometheus_remote_write') {
+    if (!o.remote_write)
+      fail('the prometheus_remote_write sink needs remote_write.url', 'remote_write');
+    if (o.format !== 'json') fail('the prometheus_remote_write sink needs format json', 'format');
+  }
+});
+
 /**
  * The metric transformer's configuration (YAML). Every key is documented in
  * `examples/metrics-transform.yaml`; durations accept `500ms`, `10s`, `5m`, `1h`, `1d`.
@@ -190,7 +214,7 @@ export const configSchema = obj({
   watermark: obj({
     idle_timeout: duration('idle_timeout', 100, DAY_MS).default(30_000),
   }).default(() => ({ idle_timeout: 30_000 })),
-  output: obj({ topic, format: z.enum(['influx', 'json']).default('json') }),
+  output,
   dead_letter: obj({
     topic,
     late_samples: z.boolean().default(false),

@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import { type Message, markFailed, rejectPart } from '../../../message/message';
-import type { PipelineOptions } from '../../../pipeline/options';
+import type { PipelineOptions, SinkObject } from '../../../pipeline/options';
 import type { RepartitionRecord } from '../../../pipeline/repartition/repartition-options';
 import type { Telemetry } from '../../../telemetry/telemetry';
 import { compilePlan } from '../config/compile-plan';
@@ -21,6 +21,11 @@ export interface TransformPipelineSettings {
   readonly counts?: TransformCounts;
   /** Receives the window handler once the pipeline built it (progress, open windows). */
   readonly onHandler?: (handler: WindowHandler) => void;
+  /**
+   * The sink of the results when it is not the output topic (`output.sink:
+   * prometheus_remote_write`): built, and closed after the pipeline stopped, by the caller.
+   */
+  readonly outputSink?: SinkObject;
 }
 
 /** Fresh cumulative counts. */
@@ -110,9 +115,16 @@ export function transformPipelineOptions(
         },
       },
       batchers: { output: { batchSize: 500, batchTimeoutMs: 50 } },
-      sinks: { output: { topic: config.output.topic } },
+      sinks: { output: settings.outputSink ?? { topic: outputTopic(config) } },
     },
     deadLetter: { topic: config.dead_letter.topic },
     ...(settings.telemetry ? { telemetry: settings.telemetry } : {}),
   };
+}
+
+/** The output topic; the schema requires it with the kafka sink. */
+function outputTopic(config: TransformConfig): string {
+  if (config.output.topic === undefined)
+    throw new Error('output.topic is required with sink kafka');
+  return config.output.topic;
 }

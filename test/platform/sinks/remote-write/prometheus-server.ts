@@ -92,6 +92,26 @@ export class PrometheusServer {
     return body.data.result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
   }
 
+  /** Raw samples of `selector[rangeMs]` at `timeMs`, per series (a range-vector query). */
+  async samples(
+    selector: string,
+    rangeMs: number,
+    timeMs: number,
+  ): Promise<{ metric: Record<string, string>; values: { t: number; v: number }[] }[]> {
+    const promql = `${selector}[${Math.ceil(rangeMs / 1000)}s]`;
+    const url = `${this.baseUrl}/api/v1/query?query=${encodeURIComponent(promql)}&time=${timeMs / 1000}`;
+    const body = (await (await fetch(url)).json()) as {
+      status: string;
+      error?: string;
+      data: { result: { metric: Record<string, string>; values: [number, string][] }[] };
+    };
+    if (body.status !== 'success') throw new Error(`query ${promql}: ${body.error}`);
+    return body.data.result.map((r) => ({
+      metric: r.metric,
+      values: r.values.map(([t, v]) => ({ t: Math.round(t * 1000), v: Number(v) })),
+    }));
+  }
+
   /** Kills the server (TERM, then KILL after 5 s) and removes its directory. Idempotent. */
   async stop(): Promise<void> {
     const child = this.child;
