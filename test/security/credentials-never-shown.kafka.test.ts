@@ -15,6 +15,9 @@ import {
 } from '../../platform/kafka/client/client-options';
 import { KafkaAuthenticationError } from '../../platform/kafka/errors';
 import { type LocalBroker, startLocalBroker } from '../../platform/kafka/local-broker/local-broker';
+import { parseOptions } from '../../platform/kafka/parse-options';
+import { KafkaProducer } from '../../platform/kafka/sink/kafka-producer';
+import { kafkaProducerOptionsSchema } from '../../platform/kafka/sink/options';
 import { createLogger, type Logger, logger, setLogger } from '../../platform/log/logger';
 import { createPipeline } from '../../platform/pipeline/index';
 import { createTelemetry } from '../../platform/telemetry/create-telemetry';
@@ -194,6 +197,22 @@ it('refuses a wrong password at start with one clear error that does not show it
       'the user does not exist or the password is wrong; check the SASL username, password and mechanism (KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD, KAFKA_SASL_MECHANISM)',
   );
   expect(lines.join('')).not.toContain(wrong);
+
+  // The producer under every sink and dead-letter writer maps the refusal the same way.
+  const producer = new KafkaProducer(
+    parseOptions('KafkaProducer', kafkaProducerOptionsSchema, {
+      name: 'wrong-producer',
+      client: clientOptionsFromEnv(env),
+    }),
+    logger(),
+  );
+  const refused = await producer.start().then(
+    () => undefined,
+    (e: unknown) => e as Error,
+  );
+  await producer.stop();
+  expect(refused).toBeInstanceOf(KafkaAuthenticationError);
+  expect(refused?.message).toBe(error?.message);
 
   // A pipeline given the wrong password directly (no CLI probe first) fails to start too:
   // it neither hangs nor shows the password.

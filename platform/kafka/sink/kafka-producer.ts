@@ -8,7 +8,12 @@ import {
 } from 'kafkajs';
 import { type Logger, logger as rootLogger } from '../../log/logger';
 import { createKafka } from '../client/create-kafka';
-import { KafkaProduceError, KafkaSourceStateError, KafkaTopicNotFoundError } from '../errors';
+import {
+  authenticationError,
+  KafkaProduceError,
+  KafkaSourceStateError,
+  KafkaTopicNotFoundError,
+} from '../errors';
 import type { KafkaProducerOptions } from './options';
 
 /** A record to produce. Header values may repeat (arrays), as kafkajs allows. */
@@ -134,6 +139,16 @@ export class KafkaProducer {
   }
 
   private async connect(topics: readonly string[]): Promise<void> {
+    try {
+      await this.connectOnce(topics);
+    } catch (error) {
+      // Refused credentials: one clear error naming the user, not kafkajs's SASL wording.
+      const client = this.options.client;
+      throw (client && authenticationError(error, client)) ?? error;
+    }
+  }
+
+  private async connectOnce(topics: readonly string[]): Promise<void> {
     if (topics.length > 0) {
       const admin = this.kafka.admin();
       await admin.connect();
