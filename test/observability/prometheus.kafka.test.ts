@@ -162,17 +162,19 @@ describe('a real Prometheus scraping the running transformer', () => {
       });
       const prom = prometheus;
 
-      // Scraped, ready, and the fixture handled (samples out and dead letters counted).
+      // Scraped, ready, and the fixture handled (samples out, dead letters counted, commits made).
       await until('the scrape to see the pipeline ready', async () => {
         const r = await prom.query('kafka_stages_pipeline_ready');
         return r.length > 0 && r.every((s) => s.value[1] === '1');
       });
       await until(
-        'samples out and dead letters in Prometheus',
+        'samples out, dead letters and commits in Prometheus',
         async () => {
           const out = await prom.query('sum(kafka_stages_transform_samples_out_total) > 0');
           const dead = await prom.query('sum(kafka_stages_dead_lettered_total) > 0');
-          return out.length > 0 && dead.length > 0;
+          // Offsets committed: the per-partition lag and commit series exist from then on.
+          const committed = await prom.query('kafka_stages_source_last_commit_age_seconds');
+          return out.length > 0 && dead.length > 0 && committed.length > 0;
         },
         120_000,
       );
