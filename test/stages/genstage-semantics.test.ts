@@ -213,6 +213,7 @@ describe('PartitionDispatcher in a producer', () => {
     const sink = new Collector<number>({ subscribeTo: [{ producer, partition: 0 }] }).start();
     const reason = await producer.done();
     expect(reason).toBeInstanceOf(DispatchError);
+    expect((reason as DispatchError).code).toBe('STAGE_DISPATCH_FAILED');
     expect((reason as Error).message).toBe(
       'PartitionDispatcher: the hash returned partition 7, which does not exist (partitions: 0, 1)',
     );
@@ -341,7 +342,12 @@ describe('call and cast', () => {
       }
     }
     const producer = new Silent({ name: 'silent' }).start();
-    await expect(producer.call('hello', 30)).rejects.toThrow(new CallTimeoutError('silent', 30));
+    const timedOut = await producer.call('hello', 30).catch((e: unknown) => e);
+    expect(timedOut).toBeInstanceOf(CallTimeoutError);
+    expect(timedOut).toMatchObject({
+      code: 'STAGE_CALL_TIMEOUT',
+      message: "stage 'silent': call got no reply within 30 ms",
+    });
     expect(kept!.answered).toBe(true);
     kept!.reply('too late');
     expect(producer.status).toBe('running');
