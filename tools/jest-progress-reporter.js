@@ -36,6 +36,8 @@ class ProgressReporter {
     /** [file, handles that appeared while it ran] in the order files finished. */
     this.growth = [];
     this.before = new Map();
+    /** Files with a failed test: a test that failed half-way is the usual one to leak. */
+    this.failed = [];
   }
 
   log(line) {
@@ -72,6 +74,7 @@ class ProgressReporter {
   onTestFileResult(test, result) {
     const failed = result.numFailingTests > 0 || result.testExecError !== undefined;
     this.log(`file-end ${this.relative(test.path)} ${failed ? 'failed' : 'passed'}`);
+    if (failed) this.failed.push(this.relative(test.path));
     // Only meaningful when files run in this process (in band), as on a 2-core machine.
     const added = grown(this.before.get(test.path) ?? {}, resourceCounts());
     if (added.length > 0) this.growth.push([this.relative(test.path), added]);
@@ -90,7 +93,9 @@ class ProgressReporter {
       process.stderr.write(
         `\njest did not exit ${this.graceMs / 1000} s after the run completed: something a test ` +
           `started is still running.\nhandles alive: ${handles}\n` +
-          `test files after which handles remained:\n${suspects}\nexiting with status 1\n`,
+          `test files after which handles remained:\n${suspects}\n` +
+          `test files with a failed test (a test stopped half-way leaves what it started): ` +
+          `${this.failed.join(', ') || 'none'}\nexiting with status 1\n`,
       );
       this.log('exit-guard fired');
       process.exit(1);

@@ -81,7 +81,9 @@ export async function createTopic(
   const created = await withAdmin((admin) =>
     admin.createTopics({
       topics: [{ topic, numPartitions: partitions, replicationFactor: 1, configEntries }],
-      waitForLeaders: true,
+      // kafkajs's own wait for leaders gives up on the first 'does not host this
+      // topic-partition' of a busy broker; waitForPartitionLeaders below polls instead.
+      waitForLeaders: false,
       timeout: 30_000,
     }),
   );

@@ -1,25 +1,60 @@
-import type { Consumer } from 'kafkajs';
 import type { Logger } from '../../log/logger';
 import type { Telemetry } from '../../telemetry/telemetry';
 import type { PartitionState } from './partition-state';
 
+/** The offsets of one commit request, in kafkajs's shape. */
+export interface CommitRequest {
+  readonly topics: { topic: string; partitions: { partition: number; offset: string }[] }[];
+}
+
+/**
+ * Sends one commit request, once (no retry), in the consumer's current group generation.
+ * `undefined` while there is none (no batch fetched yet in this assignment).
+ */
+export type SendCommit = ((request: CommitRequest) => Promise<void>) | undefined;
+
+/** One offset the broker confirmed, as reported to `onCommitted`. */
+export interface CommittedOffset {
+  /** The source's assignment generation (one per group join) the offset belongs to. */
+  readonly generation: number;
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+}
+
 /**
  * Commits, per partition, the committable offset of its tracker when it moved since the
- * last commit. One commit runs at a time; `commitIfIdle` (the interval, a rebalance) skips
- * while one runs, `commit` (explicit, stop) waits for it boundedly.
+ * last commit.
  *
- * The kafkajs call is made synchronously when a commit starts, so it carries the group
- * generation of the assignment the offsets belong to: a commit can never land in a later
- * generation for a partition this member no longer owns.
+ * Guarantees, each the fix of a way offsets used to move back:
+ * - **One request at a time.** Commits are serialized: `commit` waits for the running one
+ *   (a single request, bounded by the client's request timeout) before it sends its own, so
+ *   two commits of one partition are never in flight together and cannot land out of order.
+ * - **Sent once, in the generation it belongs to.** kafkajs's `consumer.commitOffsets`
+ *   retries a failed request, and each retry takes the group generation and member id of
+ *   *that moment*: a commit computed before a rejoin and retried after it landed in the new
+ *   generation with the old, lower offsets. The request is therefore sent through
+ *   {@link SendCommit} (kafkajs's per-batch `commitOffsetsIfNecessary`, a single attempt that
+ *   reads the generation synchronously), and a failed commit is never retried as such:
+ *   the next tick computes fresh offsets from the current assignment.
+ * - **Never below what was confirmed.** Within an assignment generation the offset sent
+ *   for a partition is never below the last one the broker confirmed for it (the tracker's
+ *   committable offset only grows; this is checked, not assumed).
  */
 export class OffsetCommitter {
   private busy: Promise<void> | undefined;
+  private closed = false;
 
   constructor(
-    private readonly consumer: () => Consumer | undefined,
+    private readonly send: () => SendCommit,
     private readonly states: () => readonly PartitionState[],
+    /** The current assignment generation (the source's join count). */
+    private readonly generation: () => number,
     private readonly telemetry: Telemetry,
     private readonly log: Logger,
+    private readonly onCommitted: (offsets: readonly CommittedOffset[]) => void = () => {},
+    /** A commit failed; `generation` is the one it was sent in. */
+    private readonly onRejected: (error: unknown, generation: number) => void = () => {},
   ) {}
 
   /** Starts a commit unless one is running. */
@@ -27,22 +62,22 @@ export class OffsetCommitter {
     if (!this.busy) void this.commitNow();
   }
 
-  /** Commits now, after the running commit (waited for at most `waitMs`). Never rejects. */
-  async commit(waitMs = 5_000): Promise<void> {
-    const busy = this.busy;
-    if (busy) {
-      // A commit racing a rebalance can sit in kafkajs's retries for long. Should it land
-      // after ours, it can only move the offset back: duplicates, never loss.
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([busy, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
-      clearTimeout(timer);
-    }
+  /** Commits now, after the running commit. Never rejects. */
+  async commit(): Promise<void> {
+    while (this.busy) await this.busy;
     await this.commitNow();
   }
 
+  /** No commit is sent after this (the consumer is about to disconnect). */
+  async close(): Promise<void> {
+    while (this.busy) await this.busy;
+    this.closed = true;
+  }
+
   private commitNow(): Promise<void> {
-    const consumer = this.consumer();
-    if (!consumer) return Promise.resolve();
+    const send = this.send();
+    if (!send || this.closed || this.busy) return this.busy ?? Promise.resolve();
+    const generation = this.generation();
     const byTopic = new Map<string, { state: PartitionState; offset: number }[]>();
     for (const state of this.states()) {
       const offset = state.tracker.committable();
@@ -52,32 +87,49 @@ export class OffsetCommitter {
       else byTopic.set(state.topic, [{ state, offset }]);
     }
     if (byTopic.size === 0) return Promise.resolve();
-    const calls = [...byTopic].map(([topic, entries]) =>
-      this.telemetry.traceCommit(topic, () => {
-        const started = performance.now();
-        const offsets = entries.map((e) => ({
-          topic,
-          partition: e.state.partition,
-          offset: String(e.offset),
-        }));
-        return consumer.commitOffsets(offsets).then(() => {
-          this.telemetry.recordCommit(topic, (performance.now() - started) / 1000);
+    const entries = [...byTopic.values()].flat();
+    const request: CommitRequest = {
+      topics: [...byTopic].map(([topic, list]) => ({
+        topic,
+        partitions: list.map((e) => ({ partition: e.state.partition, offset: String(e.offset) })),
+      })),
+    };
+    const topics = [...byTopic.keys()];
+    const started = performance.now();
+    // One request for every topic, traced under the first (kafkajs sends one OffsetCommit).
+    const done = this.telemetry
+      .traceCommit(topics.join(','), () => send(request))
+      .then(
+        () => {
+          const seconds = (performance.now() - started) / 1000;
+          for (const topic of topics) this.telemetry.recordCommit(topic, seconds);
           const at = Date.now();
+          const confirmed: CommittedOffset[] = [];
           for (const { state, offset } of entries) {
+            // A rejoin while the request was out replaced the states: these are history.
+            if (this.generation() !== generation) break;
             if (offset > state.committed) state.committed = offset;
             state.lastCommitAt = at;
+            confirmed.push({
+              generation,
+              topic: state.topic,
+              partition: state.partition,
+              offset,
+            });
           }
-        });
-      }),
-    );
-    const done = Promise.allSettled(calls).then((results) => {
-      for (const r of results) {
-        if (r.status === 'rejected') {
-          this.log.warn({ err: r.reason }, 'offset commit failed; the next one retries it');
-        }
-      }
-      if (this.busy === done) this.busy = undefined;
-    });
+          if (confirmed.length > 0) this.onCommitted(confirmed);
+        },
+        (error: unknown) => {
+          this.log.warn(
+            { err: error, generation },
+            'offset commit failed; the next one sends fresh offsets',
+          );
+          this.onRejected(error, generation);
+        },
+      )
+      .finally(() => {
+        if (this.busy === done) this.busy = undefined;
+      });
     this.busy = done;
     return done;
   }

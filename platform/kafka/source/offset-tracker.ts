@@ -41,6 +41,11 @@ export class OffsetTracker {
     return this.unacked;
   }
 
+  /** The end position: one past the last offset tracked or advanced to; -1 while unknown. */
+  get end(): number {
+    return this.endOffset;
+  }
+
   /** Entries held in the window (pending ones and acknowledged ones behind a gap). */
   get windowSize(): number {
     return this.count;

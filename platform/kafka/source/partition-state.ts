@@ -11,6 +11,8 @@ export interface PartitionState {
   readonly queue: PartitionQueue<SourceMessage>;
   /** From the last fetched batch, -1 before the first. */
   highWatermark: number;
+  /** First offset fetched in this assignment, -1 before the first batch. */
+  firstOffset: number;
   /** Last committed offset in this assignment, -1 before the first commit. */
   committed: number;
   lastCommitAt: number;

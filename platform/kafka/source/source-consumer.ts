@@ -13,9 +13,8 @@ import { createKafka } from '../client/create-kafka';
 import { KafkaSourceStateError, KafkaTopicNotFoundError } from '../errors';
 import { parseOptions } from '../parse-options';
 import { isRebalancing } from './is-rebalancing';
-import { OffsetCommitter } from './offset-committer';
+import { OffsetCommitter, type SendCommit } from './offset-committer';
 import { OffsetTracker } from './offset-tracker';
-import { PausedWatermarks } from './paused-watermarks';
 import type { PauseScope } from './operator-pauses';
 import {
   type KafkaSourceOptions,
@@ -24,7 +23,10 @@ import {
 } from './options';
 import { PartitionQueues, type PauseEvent } from './partition-queues';
 import type { PartitionState } from './partition-state';
+import { PausedWatermarks } from './paused-watermarks';
+import { isMembershipLost, nudgeTargets, rejoinError } from './rejoin';
 import { resolveTopics, type StartOffsets } from './resolve-topics';
+import { exposureOf, partitionExposure, type RevocationCause } from './revocation';
 import { buildMessages, type SourceMessage } from './source-message';
 import type { SourceDependencies, SourceEvents, StopReport, TopicPartitions } from './source-types';
 import { SubscriptionAssigner } from './subscription-assigner';
@@ -75,7 +77,19 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
   private brokerSilent = false;
   private commitTimer: NodeJS.Timeout | undefined;
   private readonly committer: OffsetCommitter;
-  private drainWaiter: (() => void) | undefined;
+  /** kafkajs's single-attempt commit in the current generation, from the last batch. */
+  private sendCommit: SendCommit;
+  /** kafkajs's (throttled) heartbeat, from the last batch: the source's own watch uses it. */
+  private heartbeatVia: (() => Promise<void>) | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private heartbeating = false;
+  /** How and when the current rebalance was noticed (undefined: not noticed). */
+  private revokeCause: RevocationCause | undefined;
+  private revokeAt = 0;
+  /** When the source last made kafkajs fetch so that it rejoins (see watchHeartbeat). */
+  private nudgedAt = 0;
+  /** Drains in progress (a rebalance's and a stop's can overlap), told of every ack. */
+  private readonly drainWaiters = new Set<() => void>();
   private unobserve: (() => void) | undefined;
   /** Refreshes paused partitions' high watermarks (their lag would freeze otherwise). */
   private watermarks: PausedWatermarks | undefined;
@@ -110,10 +124,19 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
     );
     this.acknowledger = { ack: (successful, failed) => this.settle(successful, failed) };
     this.committer = new OffsetCommitter(
-      () => this.consumer,
+      () => this.sendCommit,
       () => this.stateList,
+      () => this.joins,
       this.telemetry,
       this.log,
+      (offsets) => this.emit('committed', offsets),
+      // The group no longer takes our commits: the assignment is gone, stop handing out.
+      // (Only in the generation it was sent in: a late refusal must not end the next one.)
+      (error, generation) => {
+        if (isMembershipLost(error) && this.phase === 'running' && generation === this.joins) {
+          this.beginRevocation('commit');
+        }
+      },
     );
   }
 
@@ -342,6 +365,11 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
       this.options.commitIntervalMs,
     );
     this.commitTimer.unref();
+    // Between batches (paused partitions, an idle topic) kafkajs notices a rebalance in its
+    // fetch loop and rejoins at once; a heartbeat of our own notices it as early, so that
+    // handing out stops and what finished is committed while the old generation still can.
+    this.heartbeatTimer = setInterval(() => this.watchHeartbeat(), session.heartbeatIntervalMs);
+    this.heartbeatTimer.unref();
   }
 
   /**
@@ -351,12 +379,22 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
    */
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
     const batch = payload.batch;
-    if (this.phase !== 'running' || this.revoking || !payload.isRunning() || payload.isStale())
-      return;
+    // Commits go through this, not consumer.commitOffsets: see OffsetCommitter.
+    this.sendCommit = payload.commitOffsetsIfNecessary;
+    this.heartbeatVia = payload.heartbeat;
+    if (this.phase !== 'running' || !payload.isRunning() || payload.isStale()) return;
+    if (this.revoking) {
+      // Revoked, and kafkajs fetches instead of rejoining (a join that failed half-way
+      // leaves it fetching with the old assignment, and no GROUP_JOIN ever comes): finish
+      // the drain, then make it rejoin. Never hand out records of an assignment we left.
+      await this.drainForRebalance(this.revokeCause ?? 'batch');
+      throw rejoinError(`assignment revoked (${this.revokeCause})`);
+    }
     const state = this.states.get(batch.topic)?.get(batch.partition);
     if (!state) return;
     state.highWatermark = Number(batch.highWatermark);
     if (state.queue.paused) return;
+    if (state.firstOffset < 0) state.firstOffset = Number(batch.firstOffset() ?? -1);
     const messages = buildMessages(batch, state.tracker, this.acknowledger, this.telemetry);
     const last = batch.lastOffset();
     state.tracker.advanceTo(Number(last) + 1);
@@ -368,37 +406,117 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
       // is usually noticed in this batch, where there is still time to drain and commit.
       await payload.heartbeat();
     } catch (error) {
-      if (isRebalancing(error)) await this.drainForRebalance();
+      // kafkajs rejoins once this batch returns: the drain holds the rejoin.
+      if (isRebalancing(error) || isMembershipLost(error)) await this.drainForRebalance('batch');
       throw error;
     }
   }
 
   /** Before rejoining: stop handing out, wait boundedly for acks, commit what finished. */
-  private async drainForRebalance(): Promise<void> {
-    this.revoking = true;
-    this.setReady(false, 'rebalancing');
+  private async drainForRebalance(cause: RevocationCause): Promise<void> {
+    this.beginRevocation(cause);
     await this.waitForAcks(this.options.rebalanceDrainTimeoutMs);
-    await this.commit().catch(() => {});
+    await this.commit();
+  }
+
+  /**
+   * A rebalance was noticed: hand nothing more out (every partition is revoked, eager
+   * protocol) and commit what finished. Acknowledgements arriving until the next join are
+   * committed as they come (see settle), while the old generation is still accepted.
+   */
+  private beginRevocation(cause: RevocationCause): void {
+    if (!this.revoking) {
+      this.revoking = true;
+      this.revokeCause = cause;
+      this.revokeAt = Date.now();
+      // Noticed before kafkajs: its next heartbeat would rejoin at once, with the messages
+      // in flight still unacknowledged. A batch reaches eachBatch first, which holds the
+      // rejoin until they are drained and committed.
+      if (cause === 'heartbeat' || cause === 'commit') this.nudge();
+    }
+    this.setReady(false, 'rebalancing');
+    this.committer.commitIfIdle();
   }
 
   private onRebalancing(): void {
-    this.revoking = true;
-    this.setReady(false, 'rebalancing');
-    // The join is already on its way: commit at once (best effort), no drain.
-    this.committer.commitIfIdle();
+    // The join is already on its way: no drain can hold it.
+    this.beginRevocation('rejoin');
+  }
+
+  private watchHeartbeat(): void {
+    if (this.phase === 'running' && this.revoking) this.nudgeIfStuck();
+    const heartbeat = this.heartbeatVia;
+    if (this.phase !== 'running' || this.revoking || this.heartbeating || !heartbeat) return;
+    this.heartbeating = true;
+    const generation = this.joins;
+    heartbeat().then(
+      () => {
+        this.heartbeating = false;
+      },
+      (error: unknown) => {
+        this.heartbeating = false;
+        const current = generation === this.joins && this.phase === 'running';
+        if (current && (isRebalancing(error) || isMembershipLost(error))) {
+          void this.drainForRebalance('heartbeat');
+        }
+      },
+    );
+  }
+
+  /**
+   * A revocation with no join after a whole rebalance and session timeout: kafkajs is not
+   * rejoining (it fetches nothing new, so eachBatch never runs to make it). Seeking the
+   * partitions that hold buffered records back to their confirmed offsets makes it fetch
+   * a batch, and eachBatch then makes it rejoin.
+   */
+  private nudgeIfStuck(): void {
+    const { rebalanceTimeoutMs, sessionTimeoutMs } = this.options.session;
+    const stuckAfter = rebalanceTimeoutMs + sessionTimeoutMs;
+    const now = Date.now();
+    if (now - this.revokeAt < stuckAfter || now - this.nudgedAt < stuckAfter) return;
+    this.log.warn(
+      { revokedForMs: now - this.revokeAt, cause: this.revokeCause },
+      'no rejoin after a revocation: making the consumer fetch and rejoin',
+    );
+    this.nudge();
+  }
+
+  /**
+   * Makes kafkajs fetch a batch soon, so that it reaches eachBatch, which drains and then
+   * makes it rejoin: resumes every partition and seeks those holding buffered records back
+   * to their last confirmed offset (see nudgeTargets).
+   */
+  private nudge(): void {
+    this.nudgedAt = Date.now();
+    const consumer = this.consumer!;
+    consumer.resume(consumer.paused());
+    for (const target of nudgeTargets(this.stateList)) {
+      try {
+        consumer.seek(target);
+      } catch (error) {
+        this.log.warn({ err: error, ...target }, 'seek to force a rejoin failed');
+      }
+    }
   }
 
   private onGroupJoin(event: ConsumerGroupJoinEvent): void {
     const consumer = this.consumer!;
     this.joins += 1;
     this.memberId = event.payload.memberId;
-    if (this.joins > 1) this.telemetry.recordRebalance();
+    if (this.joins > 1) {
+      this.telemetry.recordRebalance();
+      this.reportRevocation();
+    }
     // Eager rebalancing: every partition was revoked. Drop all buffers and start a new
     // generation everywhere; kafkajs fetches each partition again from the committed offset.
     this.queues.clear();
+    // A restarted consumer has a new runner: commit through it once it fetched.
+    this.sendCommit = undefined;
     this.states = new Map();
     this.stateList = [];
     this.revoking = false;
+    this.revokeCause = undefined;
+    this.heartbeatVia = undefined;
     const paused = consumer.paused();
     if (paused.length > 0) consumer.resume(paused);
     const assignment: TopicPartitions[] = [];
@@ -420,6 +538,7 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
           tracker,
           queue: this.queues.add(topic, partition),
           highWatermark: -1,
+          firstOffset: -1,
           committed: -1,
           lastCommitAt: 0,
           dropped: 0,
@@ -438,7 +557,7 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
 
   private onCrash(event: ConsumerCrashEvent): void {
     const { error, restart } = event.payload;
-    this.revoking = true;
+    this.beginRevocation('crash');
     this.setReady(false, 'consumer crashed');
     this.log.error({ err: error, restart }, 'kafka consumer crashed');
     if (!restart) this.emit('failed', error);
@@ -447,7 +566,24 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
   private settle(successful: readonly Message[], failed: readonly Message[]): void {
     this.markDone(successful);
     this.markDone(failed);
-    this.drainWaiter?.();
+    for (const waiter of this.drainWaiters) waiter();
+    if (this.revoking && this.phase === 'running') this.committer.commitIfIdle();
+  }
+
+  /** Reports what the assignment that just ended cost (event `revoked`). */
+  private reportRevocation(stop = false): void {
+    const partitions = this.stateList.map(partitionExposure);
+    const exposure = partitions.reduce((sum, p) => sum + exposureOf(p), 0);
+    const report = {
+      generation: stop ? this.joins : this.joins - 1,
+      cause: stop ? 'stop' : (this.revokeCause ?? 'unnoticed'),
+      unacknowledged: this.inFlight(),
+      exposure,
+      ms: this.revokeCause ? Date.now() - this.revokeAt : 0,
+      partitions,
+    } as const;
+    this.log.info(report, 'assignment revoked');
+    this.emit('revoked', report);
   }
 
   private markDone(messages: readonly Message[]): void {
@@ -475,15 +611,16 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
     if (this.inFlight() <= 0) return Promise.resolve(true);
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
-        this.drainWaiter = undefined;
+        this.drainWaiters.delete(waiter);
         resolve(false);
       }, timeoutMs);
-      this.drainWaiter = () => {
+      const waiter = () => {
         if (this.inFlight() > 0) return;
         clearTimeout(timer);
-        this.drainWaiter = undefined;
+        this.drainWaiters.delete(waiter);
         resolve(true);
       };
+      this.drainWaiters.add(waiter);
     });
   }
 
@@ -497,13 +634,18 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
     this.phase = 'stopping';
     this.setReady(false, 'stopping');
     clearInterval(this.commitTimer);
+    clearInterval(this.heartbeatTimer);
     const consumer = this.consumer!;
     if (this.subscribed.length > 0) consumer.pause(this.subscribed.map((topic) => ({ topic })));
     for (const s of this.stateList) s.dropped += s.queue.events;
     const droppedBuffered = this.queues.clear();
     const drained = await this.waitForAcks(this.options.shutdownTimeoutMs);
     const unacknowledged = this.inFlight();
-    await this.commit().catch(() => {});
+    await this.commit();
+    await this.committer.close();
+    // What leaving the group exposes: acknowledged but not committed (a commit refused by
+    // a rebalance under way), or never acknowledged.
+    if (this.stateList.length > 0) this.reportRevocation(true);
     await this.watermarks?.stop();
     await consumer.disconnect();
     this.unobserve?.();

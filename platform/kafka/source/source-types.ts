@@ -1,5 +1,7 @@
 import type { Logger } from '../../log/logger';
 import type { Telemetry } from '../../telemetry/telemetry';
+import type { CommittedOffset } from './offset-committer';
+import type { RevocationReport } from './revocation';
 
 /** What the source needs besides its options. */
 export interface SourceDependencies {
@@ -21,6 +23,10 @@ export interface SourceEvents {
   'not-ready': [reason: string];
   assigned: [assignment: readonly TopicPartitions[]];
   failed: [error: Error];
+  /** The broker confirmed these offsets (one commit request). */
+  committed: [offsets: readonly CommittedOffset[]];
+  /** An assignment ended (reported once the next join completed). */
+  revoked: [report: RevocationReport];
 }
 
 /** How a stop went. */
