@@ -89,6 +89,10 @@ bench-kafka: build kafka-jars ## Raw kafkajs eachBatch vs the identity pipeline
 bench-telemetry: build kafka-jars ## Identity pipeline: telemetry off, metrics, metrics + 1% tracing
 	$(NODE) dist/bench/telemetry.js
 
+.PHONY: reliability
+reliability: build kafka-jars ## Faults against a local broker (SIGKILL, scaling, broker stop/freeze, dead letters, slow sink, SIGTERM, rolling restart): a row each, fails on any loss (QUICK=1: short)
+	$(NODE) dist/bench/reliability.js $(if $(QUICK),--quick,)
+
 .PHONY: bench-transform
 bench-transform: build kafka-jars ## The metric transformer: throughput, CPU, RSS, p99 latency
 	$(NODE) dist/bench/transform.js
