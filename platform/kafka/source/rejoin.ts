@@ -32,18 +32,20 @@ export function rejoinError(reason: string): Error {
 
 /**
  * Where to seek partitions so that kafkajs fetches a batch, and so reaches `eachBatch`,
- * which makes it rejoin: partitions holding buffered records, at the last offset the broker
- * confirmed (or where the assignment began). Never past an unacknowledged record, so if the
- * seek only takes effect in the next generation it starts where a fresh join would.
+ * which makes it rejoin: partitions holding buffered records, at their committable offset
+ * (the first one not acknowledged, a record that is there: it was fetched). If the seek only
+ * takes effect after the rejoin, consumption starts there: never before what was committed
+ * (no re-delivery the revocation did not report), never past a record not acknowledged (no
+ * loss: everything below it was delivered or dead-lettered).
  */
 export function nudgeTargets(
   states: readonly PartitionState[],
 ): { topic: string; partition: number; offset: string }[] {
-  return states
-    .filter((s) => s.queue.events > 0 && s.firstOffset >= 0)
-    .map((s) => ({
-      topic: s.topic,
-      partition: s.partition,
-      offset: String(Math.max(s.committed, s.firstOffset)),
-    }));
+  const targets: { topic: string; partition: number; offset: string }[] = [];
+  for (const s of states) {
+    const offset = s.tracker.committable();
+    if (s.queue.events === 0 || offset === undefined) continue;
+    targets.push({ topic: s.topic, partition: s.partition, offset: String(offset) });
+  }
+  return targets;
 }
