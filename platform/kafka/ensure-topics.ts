@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 
 /** A topic an application needs. */
 export interface TopicSpec {
@@ -28,11 +28,35 @@ export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[]): P
         numPartitions: s.partitions,
         replicationFactor: s.replicationFactor ?? 1,
       })),
-      waitForLeaders: true,
+      // kafkajs's own wait gives up on the first "This server does not host this
+      // topic-partition" (a fresh broker's metadata cache lags behind the controller: it
+      // stopped `make run` on a new local broker); leaders are polled below instead.
+      waitForLeaders: false,
       timeout: 30_000,
     });
+    await waitForLeaders(admin, missing);
     return missing.map((s) => s.topic);
   } finally {
     await admin.disconnect();
+  }
+}
+
+/** Polls the brokers' metadata until every partition of `specs` has a leader (30 s at most). */
+async function waitForLeaders(admin: Admin, specs: readonly TopicSpec[]): Promise<void> {
+  const topics = specs.map((s) => s.topic);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const metadata = await admin.fetchTopicMetadata({ topics }).catch(() => undefined);
+    const waiting = specs.filter((spec) => {
+      const found = metadata?.topics.find((t) => t.name === spec.topic)?.partitions ?? [];
+      return found.length < spec.partitions || found.some((p) => p.leader < 0);
+    });
+    if (metadata && waiting.length === 0) return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `topics ${(waiting.length > 0 ? waiting : specs).map((s) => `'${s.topic}'`).join(', ')} have no leader for every partition after 30 s`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
