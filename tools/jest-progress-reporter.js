@@ -42,7 +42,8 @@ class ProgressReporter {
 
   log(line) {
     try {
-      fs.appendFileSync(this.file, `${new Date().toISOString()} ${line}\n`);
+      // Epoch milliseconds first: tools/run-jest.sh reads the log with awk.
+      fs.appendFileSync(this.file, `${Date.now()} ${new Date().toISOString()} ${line}\n`);
     } catch {
       // A progress line is a diagnostic aid, never a reason to fail the run.
     }

@@ -24,25 +24,21 @@ run_limit="${JEST_RUN_LIMIT_S:-5400}"
 exit_limit="${JEST_EXIT_LIMIT_S:-120}"
 rm -f "$results" "$JEST_PROGRESS_FILE"
 
-# Files started and not ended, each with its start time and last test case started.
+# Files started and not ended: "<seconds running> <file> (last test started: ...)", with
+# awk (cheap: the watchdog polls while other jest runs share the machine).
 unfinished() {
-  node -e '
-    const lines = require("fs").readFileSync(process.argv[1], "utf8").split("\n");
-    const open = new Map();
-    for (const line of lines) {
-      const m = /^(\S+) (file-start|file-end|case-start) (\S+)(?: :: (.*))?/.exec(line);
-      if (!m) continue;
-      const [, at, what, file, test] = m;
-      if (what === "file-start") open.set(file, { at: Date.parse(at), test: undefined });
-      else if (what === "file-end") open.delete(file);
-      else if (open.has(file)) open.get(file).test = test;
-    }
-    const now = Date.now();
-    for (const [file, { at, test }] of open) {
-      const s = Math.round((now - at) / 1000);
-      console.log(`${s} ${file}${test ? ` (last test started: "${test}")` : ""}`);
-    }
-  ' "$JEST_PROGRESS_FILE" 2>/dev/null
+  [ -f "$JEST_PROGRESS_FILE" ] || return 0
+  awk -v now="$(date +%s)" '
+    $3 == "file-start" { start[$4] = $1; test[$4] = "" }
+    $3 == "file-end" { delete start[$4]; delete test[$4] }
+    $3 == "case-start" && ($4 in start) { t = $0; sub(/^.* :: /, "", t); test[$4] = t }
+    END {
+      for (f in start) {
+        line = int(now - start[f] / 1000) " " f
+        if (test[f] != "") line = line " (last test started: \"" test[f] "\")"
+        print line
+      }
+    }' "$JEST_PROGRESS_FILE"
 }
 
 # Jest in a process group of its own (job control on), so the watchdog can stop all of it.
@@ -56,7 +52,7 @@ started=$SECONDS
 completed_at=
 reason=
 while kill -0 "$jest_pid" 2>/dev/null; do
-  sleep 2
+  sleep 5
   kill -0 "$jest_pid" 2>/dev/null || break
   if [ -z "$completed_at" ] && grep -q ' run-complete$' "$JEST_PROGRESS_FILE" 2>/dev/null; then
     completed_at=$SECONDS
