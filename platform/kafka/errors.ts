@@ -6,7 +6,9 @@ export type KafkaStageErrorCode =
   | 'KAFKA_COMMIT_FAILED'
   | 'KAFKA_PRODUCE_FAILED'
   | 'KAFKA_INTERNAL_TOPIC_MISMATCH'
-  | 'KAFKA_AUTHENTICATION_FAILED';
+  | 'KAFKA_AUTHENTICATION_FAILED'
+  | 'KAFKA_PRODUCER_FENCED'
+  | 'KAFKA_TRANSACTION_FAILED';
 
 /**
  * Base of the closed set of Kafka stage errors. `code` is stable (match on it, not on the
@@ -147,4 +149,32 @@ export function authenticationError(
     mechanism,
     { cause: error },
   );
+}
+
+/**
+ * Another instance took over a transactional id (it owns the input partition now): this
+ * instance's transaction was refused and is void. Not retriable: give the partition up.
+ */
+export class KafkaFencedError extends KafkaStageError {
+  readonly code = 'KAFKA_PRODUCER_FENCED';
+  readonly retriable = false;
+
+  constructor(
+    message: string,
+    readonly transactionalId: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A transaction could not be committed and was aborted: nothing of it is visible. */
+export class KafkaTransactionError extends KafkaStageError {
+  readonly code = 'KAFKA_TRANSACTION_FAILED';
+  readonly retriable: boolean;
+
+  constructor(message: string, options: { cause?: unknown; retriable: boolean }) {
+    super(message, options);
+    this.retriable = options.retriable;
+  }
 }

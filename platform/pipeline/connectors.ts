@@ -129,12 +129,19 @@ export type Hop = KafkaHop;
 /** Builds the hop from the validated options: the source must be KafkaSource options. */
 export function buildHop(options: ValidPipelineOptions, deps: { logger?: Logger }): Hop {
   const source = options.source as KafkaSourceOptionsInput;
+  // Exactly once: the next part's results go to its one Kafka sink's topic, in transactions.
+  const sinks = Object.values(options.next?.sinks ?? {});
+  const outputTopic = (sinks[0] as { topic?: unknown } | undefined)?.topic;
   const hop = buildKafkaHop(
     options.name,
     options.repartition!,
     source,
     (deps.logger ?? rootLogger()).child({ pipeline: options.name, hop: options.repartition!.step }),
-    options.telemetry,
+    {
+      exactlyOnce: options.processing === 'exactly_once',
+      ...(typeof outputTopic === 'string' ? { outputTopic } : {}),
+      ...(options.telemetry ? { telemetry: options.telemetry } : {}),
+    },
   );
   return hop;
 }

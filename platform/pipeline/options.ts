@@ -201,6 +201,20 @@ export const pipelineOptionsSchema = z
       .optional()
       .describe('Re-key every message through an internal topic read back by `next`.'),
     next: nextSchema.optional(),
+    processing: z
+      .enum(['at_least_once', 'exactly_once'])
+      .default('at_least_once')
+      .describe(
+        'exactly_once (with a repartition hop and a stateful stage): results and input offsets in Kafka transactions; readers use read_committed.',
+      ),
+    commitIntervalMs: z
+      .int()
+      .min(10)
+      .max(60_000)
+      .default(100)
+      .describe(
+        'exactly_once: how long the first part gathers a transaction (Kafka Streams: 100 ms).',
+      ),
     retry: retrySchema,
     deadLetter: deadLetterSchema.optional(),
     drainTimeoutMs: z
@@ -241,6 +255,26 @@ export const pipelineOptionsSchema = z
         'needs a Kafka source; allowed: source as KafkaSource options (the hop reads its internal topic with the same connection and group)',
         repartition,
       );
+    }
+    if (options.processing === 'exactly_once') {
+      const kafkaSinks = Object.values(next?.sinks ?? {});
+      if (!repartition || !next?.stateful) {
+        problem(
+          ['processing'],
+          "is 'exactly_once'; allowed: exactly_once with repartition and next.stateful (other pipelines: at_least_once)",
+          options.processing,
+        );
+      } else if (
+        kafkaSinks.length !== 1 ||
+        typeof kafkaSinks[0] === 'function' ||
+        typeof (kafkaSinks[0] as { topic?: unknown }).topic !== 'string'
+      ) {
+        problem(
+          ['next', 'sinks'],
+          "needs exactly one sink given as KafkaSink options with a topic for processing 'exactly_once' (results are written in the stateful stage's transactions)",
+          next.sinks,
+        );
+      }
     }
     if (next?.stateful && next.processors) {
       problem(

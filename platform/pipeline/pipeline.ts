@@ -66,10 +66,24 @@ export class Pipeline {
           ready[index] = value;
           this.telemetry.setReady(ready[0]! && ready[1]!);
         });
-      const { repartition: _r, next: _n, ...first } = this.options;
+      const { repartition: _r, next: _n, processing, commitIntervalMs, ...first } = this.options;
+      const exactlyOnce = processing === 'exactly_once';
+      // Each input partition's messages are written in their order (the reading end drops
+      // copies by writer sequence); exactly once also gathers one partition per batch, one
+      // transaction per batch.
+      const byInputPartition = (m: Message) => `${m.topic}/${m.partition}`;
       const firstPart = validatePipelineOptions({
         ...first,
-        batchers: { [repartition.step]: { batchSize: 1_000, batchTimeoutMs: 20 } },
+        source: exactlyOnce ? { ...(first.source as object), commits: 'external' } : first.source,
+        processors: {
+          ...first.processors,
+          partitionBy: first.processors.partitionBy ?? byInputPartition,
+        },
+        batchers: {
+          [repartition.step]: exactlyOnce
+            ? { batchSize: 5_000, batchTimeoutMs: commitIntervalMs, batchKey: byInputPartition }
+            : { batchSize: 1_000, batchTimeoutMs: 20 },
+        },
         sinks: { [repartition.step]: hop.writer },
       });
       const nextPart = validatePipelineOptions({
@@ -89,8 +103,10 @@ export class Pipeline {
           watermarks: hop.watermarks,
           stateful: next.stateful,
           checkpoints: hop.checkpoints,
+          ...(hop.transactionalOutput ? { transactional: hop.transactionalOutput } : {}),
         }),
       ];
+      hop.bind(this.parts[0]!.source, this.parts[1]!.source);
       this.hop = hop;
     }
     this.finished = Promise.all(this.parts.map((p) => p.done())).then(
@@ -148,8 +164,9 @@ export class Pipeline {
         unacknowledged < 0 || report.unacknowledged < 0
           ? -1
           : unacknowledged + report.unacknowledged;
-      if (part === this.parts[0] && this.hop) await this.hop.stop();
+      if (part === this.parts[0] && this.hop) await this.hop.stopWriter();
     }
+    await this.hop?.stop();
     return { drained, unacknowledged, seconds: (Date.now() - started) / 1000 };
   }
 }

@@ -22,6 +22,7 @@ import type { StatefulOptions } from './repartition/repartition-options';
 import type { WriterWatermarks } from './repartition/writer-watermarks';
 import type { Sleep } from './retry';
 import { SinkStage } from './sink-stage';
+import type { TransactionalOutput } from './stateful/stateful-handler';
 import { type CheckpointStore, StatefulStage } from './stateful/stateful-stage';
 
 /** What the pipeline needs of any of its stages, whatever their event types. */
@@ -60,6 +61,7 @@ export interface TopologyDeps {
     readonly watermarks: WriterWatermarks;
     readonly stateful: StatefulOptions | undefined;
     readonly checkpoints?: CheckpointStore;
+    readonly transactional?: TransactionalOutput;
   };
 }
 
@@ -120,6 +122,12 @@ export function buildTopology(options: ValidPipelineOptions, deps: TopologyDeps)
           tickIntervalMs: statefulOptions.tickIntervalMs,
           outputLabel: name,
           ...(deps.hop!.checkpoints ? { checkpoints: deps.hop!.checkpoints } : {}),
+          ...(deps.hop!.transactional ? { transactional: deps.hop!.transactional } : {}),
+          onFenced: (partition, error) =>
+            logger.warn(
+              { err: error, partition },
+              'fenced: another instance owns this partition now; its results here are dropped',
+            ),
         },
       )
     : undefined;

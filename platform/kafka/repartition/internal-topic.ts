@@ -46,8 +46,16 @@ export async function ensureInternalTopic(
         if ((error as { type?: unknown }).type !== 'TOPIC_ALREADY_EXISTS') throw error;
       }
     }
-    await check(admin, spec);
-    return 'checked';
+    // Another instance may have just created it: its leaders can take a moment.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await check(admin, spec);
+        return 'checked';
+      } catch (error) {
+        if ((error as { retriable?: unknown }).retriable !== true || attempt >= 10) throw error;
+        await new Promise((r) => setTimeout(r, 300 * attempt));
+      }
+    }
   } finally {
     await admin.disconnect();
   }

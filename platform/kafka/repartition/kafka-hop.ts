@@ -7,11 +7,15 @@ import {
   repartitionTopic,
 } from '../../pipeline/repartition/repartition-options';
 import { WriterWatermarks } from '../../pipeline/repartition/writer-watermarks';
+import type { TransactionalOutput } from '../../pipeline/stateful/stateful-handler';
 import type { CheckpointStore } from '../../pipeline/stateful/stateful-stage';
-import type { Telemetry } from '../../telemetry/telemetry';
+import { noopTelemetry, type Telemetry } from '../../telemetry/telemetry';
 import { clientOptionsSchema } from '../client/client-options';
 import { createKafka } from '../client/create-kafka';
+import { KafkaSource } from '../source/kafka-source';
 import type { KafkaSourceOptionsInput } from '../source/options';
+import type { SourceMessage } from '../source/source-message';
+import { TransactionalProducers } from '../transactions/transactional-producers';
 import { ensureInternalTopic } from './internal-topic';
 import { RepartitionWriter } from './repartition-writer';
 
@@ -27,9 +31,24 @@ export interface KafkaHop {
   readonly sourceOptions: KafkaSourceOptionsInput;
   /** The next part's checkpoints: the metadata of the group's committed offsets. */
   readonly checkpoints: CheckpointStore;
+  /** Exactly once: writes the next part's results with its offsets, per partition. */
+  readonly transactionalOutput: TransactionalOutput | undefined;
+  /** Tells the hop the two parts' sources, once built (exactly once settles with them). */
+  bind(first: unknown, next: unknown): void;
   /** Creates or checks the internal topic, learns the upstream writers, starts the writer. */
   start(): Promise<void>;
+  /** After the first part stopped: the writer's producers. */
+  stopWriter(): Promise<void>;
+  /** After every part stopped: the rest. */
   stop(): Promise<void>;
+}
+
+/** How the hop delivers. */
+export interface HopDelivery {
+  readonly exactlyOnce: boolean;
+  /** Exactly once: where the next part's results go. */
+  readonly outputTopic?: string;
+  readonly telemetry?: Telemetry;
 }
 
 function defaultRecords(key: (m: Message) => string | Buffer) {
@@ -48,27 +67,56 @@ function defaultRecords(key: (m: Message) => string | Buffer) {
 /**
  * Builds the hop of `pipeline` from its validated repartition options and the first part's
  * Kafka source options (the hop reuses its connection and consumer group).
+ *
+ * Exactly once (Kafka Streams' model, with kafkajs's limits): both parts' sources commit
+ * nothing themselves (`commits: 'external'`); the writer commits each input partition's
+ * records and offsets in one transaction, and the next part's results go to the output in
+ * one transaction per internal partition with its offsets and checkpoint. Each uses a
+ * transactional id per input partition, initialised as soon as the partition is assigned,
+ * which fences an instance that lost it (kafkajs sends no group generation with
+ * transactional offsets). Readers of the internal topic read committed records only.
  */
 export function buildKafkaHop(
   pipeline: string,
   options: RepartitionOptions,
   source: KafkaSourceOptionsInput,
   logger: Logger,
-  telemetry?: Telemetry,
+  delivery: HopDelivery = { exactlyOnce: false },
 ): KafkaHop {
   const given = source as { kafka?: Kafka; client?: unknown };
   const kafka = given.kafka ?? createKafka(clientOptionsSchema.parse(given.client ?? {}), logger);
   const topic = repartitionTopic(pipeline, options.step);
+  const groupId = (source as { groupId: string }).groupId;
+  const telemetry = delivery.telemetry ?? noopTelemetry;
   const watermarks = new WriterWatermarks(options.idleTimeoutMs);
+  let firstSource: KafkaSource | undefined;
+  let idleTimer: NodeJS.Timeout | undefined;
+  let idleBusy = false;
+  let nextSource: KafkaSource | undefined;
+  const inputProducers = delivery.exactlyOnce
+    ? new TransactionalProducers(kafka, `${pipeline}-in`, logger)
+    : undefined;
+  const outputProducers = delivery.exactlyOnce
+    ? new TransactionalProducers(kafka, `${pipeline}-${options.step}`, logger)
+    : undefined;
   const writer = new RepartitionWriter({
     name: `${pipeline}.${options.step}.writer`,
     kafka,
     topic,
     partitions: options.partitions,
     records: options.records ?? defaultRecords(options.key!),
-    markerIntervalMs: options.markerIntervalMs,
     logger,
-    ...(telemetry ? { telemetry } : {}),
+    telemetry,
+    ...(inputProducers
+      ? {
+          transactions: () => ({
+            producers: inputProducers,
+            groupId,
+            settle: (messages: readonly Message[]) =>
+              firstSource?.settle(messages as readonly SourceMessage[]),
+          }),
+        }
+      : {}),
   });
   const {
     topics: inputTopics,
@@ -82,8 +130,8 @@ export function buildKafkaHop(
     topics: [topic],
     // An internal topic is read from its start when the group has no offset for it yet.
     startFrom: 'earliest',
+    ...(delivery.exactlyOnce ? { commits: 'external' } : {}),
   } as KafkaSourceOptionsInput;
-  const groupId = (source as { groupId: string }).groupId;
   const checkpoints: CheckpointStore = {
     async load(partitions) {
       const admin = kafka.admin();
@@ -101,14 +149,97 @@ export function buildKafkaHop(
       }
     },
   };
+  const outputTopic = delivery.outputTopic;
+  const transactionalOutput: TransactionalOutput | undefined =
+    outputProducers && outputTopic
+      ? {
+          async commit(partition, records, done, metadata) {
+            await outputProducers.run(topic, partition, async (txn) => {
+              if (records.length > 0) {
+                await telemetry.traceSend(outputTopic, records.length, (context) => {
+                  const messages = records.map((r) => {
+                    const headers: Record<string, string | Buffer> = { ...r.headers };
+                    telemetry.injectContext(headers, context);
+                    return { key: r.key, value: r.value, headers };
+                  });
+                  return txn.sendBatch({
+                    topicMessages: [{ topic: outputTopic, messages }],
+                    acks: -1,
+                  });
+                });
+              }
+              const source = nextSource!;
+              if (done.length > 0) source.settle(done as readonly SourceMessage[]);
+              const offset = source.committable(topic, partition);
+              if (offset === undefined) return;
+              // kafkajs's types omit the metadata its TxnOffsetCommit request does write.
+              const committed = { partition, offset: String(offset), metadata: metadata(offset) };
+              await txn.sendOffsets({
+                consumerGroupId: groupId,
+                topics: [{ topic, partitions: [committed] }],
+              });
+            });
+          },
+        }
+      : undefined;
   return {
     topic,
     step: options.step,
-    checkpoints,
     watermarks,
     writer,
     sourceOptions,
+    checkpoints,
+    transactionalOutput,
+    bind(first, next) {
+      if (first instanceof KafkaSource) firstSource = first;
+      if (next instanceof KafkaSource) nextSource = next;
+      // Initialise the transactional producers of newly assigned partitions at once: that
+      // fences an instance that owned them before (a zombie) before this one writes.
+      if (inputProducers && firstSource) {
+        firstSource.events.on('assigned', (assignment) => {
+          const partitions = assignment.flatMap((a) =>
+            a.partitions.map((partition) => ({ topic: a.topic, partition })),
+          );
+          inputProducers
+            .prepare(partitions)
+            .catch((error: unknown) =>
+              logger.warn({ err: error }, 'initialising transactional producers failed'),
+            );
+        });
+      }
+      if (outputProducers && nextSource) {
+        nextSource.events.on('assigned', (assignment) => {
+          const partitions = assignment.flatMap((a) =>
+            a.partitions.map((partition) => ({ topic: a.topic, partition })),
+          );
+          outputProducers
+            .prepare(partitions)
+            .catch((error: unknown) =>
+              logger.warn({ err: error }, 'initialising transactional producers failed'),
+            );
+        });
+      }
+    },
     async start() {
+      idleTimer = setInterval(() => {
+        if (!firstSource || idleBusy) return;
+        const caughtUp: string[] = [];
+        for (const p of firstSource.snapshot()) {
+          const next = firstSource.committable(p.topic, p.partition);
+          if (p.highWatermark >= 0 && next !== undefined && next >= p.highWatermark) {
+            caughtUp.push(`${p.topic}/${p.partition}`);
+          }
+        }
+        if (caughtUp.length === 0) return;
+        idleBusy = true;
+        writer
+          .announceIdle(caughtUp)
+          .catch((error: unknown) => logger.warn({ err: error }, 'idle markers not written'))
+          .finally(() => {
+            idleBusy = false;
+          });
+      }, options.idleAnnounceMs);
+      idleTimer.unref();
       const created = await ensureInternalTopic(kafka, {
         topic,
         partitions: options.partitions,
@@ -118,7 +249,15 @@ export function buildKafkaHop(
       watermarks.expect(await writersOf(kafka, inputTopics));
       await writer.start();
     },
-    stop: () => writer.stop(),
+    async stopWriter() {
+      clearInterval(idleTimer);
+      await writer.stop();
+    },
+    async stop() {
+      clearInterval(idleTimer);
+      await writer.stop();
+      await outputProducers?.stop();
+    },
   };
 }
 

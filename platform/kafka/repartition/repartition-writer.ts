@@ -4,8 +4,21 @@ import type { Message } from '../../message/message';
 import { HOP_HEADERS } from '../../pipeline/repartition/hop-headers';
 import type { RepartitionRecord } from '../../pipeline/repartition/repartition-options';
 import { noopTelemetry, type Telemetry } from '../../telemetry/telemetry';
+import { KafkaFencedError } from '../errors';
 import { KafkaProducer, type ProducedRecord } from '../sink/kafka-producer';
 import { kafkaProducerOptionsSchema } from '../sink/options';
+import type { TransactionalProducers } from '../transactions/transactional-producers';
+
+/** What an exactly-once writer needs: a producer per input partition and its offsets. */
+export interface WriterTransactions {
+  readonly producers: TransactionalProducers;
+  readonly groupId: string;
+  /**
+   * Acknowledges `messages` with their source and returns the offset their partition may
+   * commit now (undefined: nothing to commit, e.g. a rebalance replaced the assignment).
+   */
+  readonly settle: (messages: readonly Message[]) => number | undefined;
+}
 
 export interface RepartitionWriterSettings {
   readonly name: string;
@@ -14,30 +27,35 @@ export interface RepartitionWriterSettings {
   readonly partitions: number;
   /** The records one message becomes (each with its new key and event time). */
   readonly records: (message: Message) => readonly RepartitionRecord[];
-  /** How often markers carry the writers' progress to every partition. */
-  readonly markerIntervalMs: number;
   readonly logger: Logger;
   /** Traces each send (`send <topic>`) and writes its context into every record. */
   readonly telemetry?: Telemetry;
+  /** Exactly once: each input partition's records and offsets in one transaction. */
+  readonly transactions?: () => WriterTransactions;
 }
 
 /**
  * The writing end of a repartition hop: turns each message into its re-keyed records and
- * produces them to the internal topic (idempotent producer, acks from all replicas), then
- * resolves, so the pipeline acknowledges the messages only once their records are stored.
+ * produces them to the internal topic, then resolves, so the pipeline acknowledges the
+ * messages only once their records are stored.
  *
- * Each record carries its writer (the input partition of the message) and event time; the
- * writers' progress (greatest event time written and confirmed) goes on a timer to every
- * partition of the topic in one marker record each, after the data it covers was confirmed,
- * so the reading end can compute a watermark that does not depend on which instance wrote
- * what, or how fast.
+ * Each record carries its writer (the input partition of its message), its event time and
+ * its sequence (input offset, index). After the records of a batch, a marker goes to every
+ * partition of the topic with each writer's progress (the greatest event time it has
+ * written), so the reading end can compute a watermark that does not depend on which
+ * instance wrote what, or how fast.
+ *
+ * At least once (default): one idempotent send per batch. Exactly once: per input
+ * partition one transaction holding its records, its markers and its input offset, with
+ * the partition's own transactional id (see {@link TransactionalProducers}); a fenced
+ * transaction (another instance owns the partition now) is dropped, not retried.
  */
 export class RepartitionWriter {
+  /** Data at least once; idle markers in both modes (they carry no data). */
   private readonly producer: KafkaProducer;
   private readonly progress = new Map<string, number>();
-  private dirty = false;
-  private timer: NodeJS.Timeout | undefined;
-  private marking: Promise<unknown> | undefined;
+  /** Writers with a send under way: not idle, whatever their input says. */
+  private readonly sending = new Map<string, number>();
 
   constructor(private readonly settings: RepartitionWriterSettings) {
     this.producer = new KafkaProducer(
@@ -48,23 +66,116 @@ export class RepartitionWriter {
 
   async start(): Promise<void> {
     await this.producer.start([this.settings.topic]);
-    this.timer = setInterval(() => this.sendMarkers(), this.settings.markerIntervalMs);
-    this.timer.unref();
+  }
+
+  /**
+   * Tells every partition that these writers have read their input to the end: they stop
+   * holding the watermark back until they write again. Writers with a send under way, or
+   * that never wrote, are left out.
+   */
+  async announceIdle(writers: readonly string[]): Promise<void> {
+    const idle = new Map<string, number>();
+    for (const w of writers) {
+      const progress = this.progress.get(w);
+      if (progress !== undefined && !this.sending.has(w)) idle.set(w, progress);
+    }
+    if (idle.size === 0) return;
+    const records = this.markers(idle).map((r) => ({
+      ...r,
+      headers: { ...r.headers, [HOP_HEADERS.idle]: 'idle' },
+    }));
+    await this.producer.send(records);
   }
 
   /** Produces the records of `messages`; resolves once the broker confirmed them all. */
   async send(messages: readonly Message[]): Promise<void> {
-    const { topic, records } = this.settings;
-    const out: ProducedRecord[] = [];
-    const reached = new Map<string, number>();
+    const writers = new Set(messages.map((m) => `${m.topic}/${m.partition}`));
+    for (const w of writers) this.sending.set(w, (this.sending.get(w) ?? 0) + 1);
+    try {
+      await this.write(messages);
+    } finally {
+      for (const w of writers) {
+        const n = (this.sending.get(w) ?? 1) - 1;
+        if (n === 0) this.sending.delete(w);
+        else this.sending.set(w, n);
+      }
+    }
+  }
+
+  private async write(messages: readonly Message[]): Promise<void> {
+    const byWriter = new Map<string, Message[]>();
     for (const m of messages) {
       const writer = `${m.topic}/${m.partition}`;
+      const list = byWriter.get(writer);
+      if (list) list.push(m);
+      else byWriter.set(writer, [m]);
+    }
+    const transactions = this.settings.transactions?.();
+    if (!transactions) {
+      const out: ProducedRecord[] = [];
+      const reached = new Map<string, number>();
+      for (const [writer, list] of byWriter) {
+        out.push(...this.recordsOf(list, writer, reached));
+      }
+      out.push(...this.markers(reached));
+      await this.traced(out, (records) => this.producer.send(records));
+      this.advance(reached);
+      return;
+    }
+    // One transaction per input partition, side by side.
+    await Promise.all(
+      [...byWriter].map(async ([writer, list]) => {
+        const reached = new Map<string, number>();
+        const out = this.recordsOf(list, writer, reached);
+        out.push(...this.markers(reached));
+        const { topic, partition } = list[0]!;
+        try {
+          await transactions.producers.run(topic, partition, async (txn) => {
+            await this.traced(out, (records) =>
+              txn.sendBatch({
+                topicMessages: [{ topic: this.settings.topic, messages: records.map(toKafka) }],
+                acks: -1,
+              }),
+            );
+            const offset = transactions.settle(list);
+            if (offset !== undefined) {
+              await txn.sendOffsets({
+                consumerGroupId: transactions.groupId,
+                topics: [{ topic, partitions: [{ partition, offset: String(offset) }] }],
+              });
+            }
+          });
+          this.advance(reached);
+        } catch (error) {
+          // Another instance owns the partition: what this one did is void, and it reads
+          // the partition again from the committed offset once it is assigned again.
+          if (error instanceof KafkaFencedError) return;
+          throw error;
+        }
+      }),
+    );
+  }
+
+  /** Stops the producer (after sends in flight). */
+  async stop(): Promise<void> {
+    await this.producer.stop();
+    await this.settings.transactions?.().producers.stop();
+  }
+
+  private recordsOf(
+    messages: readonly Message[],
+    writer: string,
+    reached: Map<string, number>,
+  ): ProducedRecord[] {
+    const { topic, records } = this.settings;
+    const out: ProducedRecord[] = [];
+    let progress = this.progress.get(writer) ?? Number.NEGATIVE_INFINITY;
+    for (const m of messages) {
       const origin = `${m.topic}/${m.partition}/${m.offset}`;
       let index = 0;
       for (const r of records(m)) {
         const time = r.timestamp ?? m.timestamp;
-        const sequence = `${m.offset}:${index++}`;
-        if (time > (reached.get(writer) ?? Number.NEGATIVE_INFINITY)) reached.set(writer, time);
+        if (time > progress) progress = time;
         out.push({
           topic,
           key: r.key,
@@ -74,46 +185,22 @@ export class RepartitionWriter {
             [HOP_HEADERS.writer]: writer,
             [HOP_HEADERS.eventTime]: String(time),
             [HOP_HEADERS.origin]: origin,
-            [HOP_HEADERS.sequence]: sequence,
+            [HOP_HEADERS.sequence]: `${m.offset}:${index++}`,
           },
         });
       }
-      // A message with no records still moves its writer on (all its samples were dropped).
-      if (!reached.has(writer)) reached.set(writer, Number.NEGATIVE_INFINITY);
     }
-    const telemetry = this.settings.telemetry ?? noopTelemetry;
-    // The send span descends from the batch's `process` span, which links each message's
-    // upstream context: the next part's spans continue the trace from the record.
-    await telemetry.traceSend(topic, out.length, (context) => {
-      for (const record of out) {
-        telemetry.injectContext(record.headers as Record<string, string | Buffer>, context);
-      }
-      return this.producer.send(out);
-    });
-    for (const [writer, time] of reached) {
-      const before = this.progress.get(writer) ?? Number.NEGATIVE_INFINITY;
-      if (time > before) {
-        this.progress.set(writer, time);
-        this.dirty = true;
-      }
-    }
+    if (Number.isFinite(progress)) reached.set(writer, progress);
+    return out;
   }
 
-  /** Stops the marker timer (after one last round of markers) and the producer. */
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.marking?.catch(() => undefined);
-    await this.sendMarkers()?.catch(() => undefined);
-    await this.producer.stop();
-  }
-
-  private sendMarkers(): Promise<unknown> | undefined {
-    if (!this.dirty || this.marking) return this.marking;
-    this.dirty = false;
-    const progress = JSON.stringify(Object.fromEntries(this.progress));
-    const records: ProducedRecord[] = [];
+  /** One marker per partition with the progress of the writers of this send. */
+  private markers(reached: ReadonlyMap<string, number>): ProducedRecord[] {
+    if (reached.size === 0) return [];
+    const progress = JSON.stringify(Object.fromEntries(reached));
+    const out: ProducedRecord[] = [];
     for (let partition = 0; partition < this.settings.partitions; partition++) {
-      records.push({
+      out.push({
         topic: this.settings.topic,
         partition,
         key: null,
@@ -121,15 +208,41 @@ export class RepartitionWriter {
         headers: { [HOP_HEADERS.marker]: 'watermark', [HOP_HEADERS.progress]: progress },
       });
     }
-    this.marking = this.producer
-      .send(records)
-      .catch((error: unknown) => {
-        this.dirty = true; // try again on the next tick
-        this.settings.logger.warn({ err: error }, 'repartition markers not written; retrying');
-      })
-      .finally(() => {
-        this.marking = undefined;
-      });
-    return this.marking;
+    return out;
   }
+
+  private advance(reached: ReadonlyMap<string, number>): void {
+    for (const [writer, time] of reached) {
+      if (time > (this.progress.get(writer) ?? Number.NEGATIVE_INFINITY)) {
+        this.progress.set(writer, time);
+      }
+    }
+  }
+
+  /**
+   * The send span descends from the batch's `process` span, which links each message's
+   * upstream context: the next part's spans continue the trace from the record.
+   */
+  private traced<T>(
+    records: ProducedRecord[],
+    send: (records: ProducedRecord[]) => Promise<T>,
+  ): Promise<T> {
+    const telemetry = this.settings.telemetry ?? noopTelemetry;
+    return telemetry.traceSend(this.settings.topic, records.length, (context) => {
+      for (const r of records) {
+        if (r.headers?.[HOP_HEADERS.marker] !== undefined) continue;
+        telemetry.injectContext(r.headers as Record<string, string | Buffer>, context);
+      }
+      return send(records);
+    });
+  }
+}
+
+function toKafka(r: ProducedRecord) {
+  return {
+    key: r.key,
+    value: r.value,
+    headers: r.headers as Record<string, string | Buffer>,
+    ...(r.partition !== undefined ? { partition: r.partition } : {}),
+  };
 }

@@ -168,6 +168,23 @@ export class KafkaSource extends Producer<SourceMessage> {
     return this.core.operatorPauses();
   }
 
+  /**
+   * Acknowledges `messages` (delivered) and returns the offset their partition may commit
+   * now; for `commits: 'external'`, where the writer of the results commits the offsets in
+   * its own transaction. The messages must all come from one partition.
+   */
+  settle(messages: readonly SourceMessage[]): number | undefined {
+    const first = messages[0];
+    if (!first) return undefined;
+    this.core.acknowledger.ack(messages, []);
+    return this.core.committable(first.topic, first.partition);
+  }
+
+  /** The offset `topic`/`partition` may commit now (see {@link settle}). */
+  committable(topic: string, partition: number): number | undefined {
+    return this.core.committable(topic, partition);
+  }
+
   /** Commits what finished now. */
   commit(): Promise<void> {
     return this.core.commit();

@@ -99,6 +99,12 @@ export const kafkaSourceOptionsSchema = z
     queue,
     /** How often finished offsets are committed. */
     commitIntervalMs: z.number().int().min(10).default(1_000),
+    /**
+     * `auto`: the source commits finished offsets itself. `external`: it never commits;
+     * whoever writes the results commits the offsets with them (a transaction, for
+     * exactly-once processing), reading `committable()`.
+     */
+    commits: z.enum(['auto', 'external']).default('auto'),
     /** How long a rebalance waits for handed-out messages to be acknowledged before committing. */
     rebalanceDrainTimeoutMs: z.number().int().nonnegative().default(5_000),
     /** How long stop() waits for handed-out messages to be acknowledged. */

@@ -125,7 +125,8 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
     this.acknowledger = { ack: (successful, failed) => this.settle(successful, failed) };
     this.committer = new OffsetCommitter(
       () => this.sendCommit,
-      () => this.stateList,
+      // With external commits the results' writer commits (in its transactions), never us.
+      () => (this.options.commits === 'external' ? [] : this.stateList),
       () => this.joins,
       this.telemetry,
       this.log,
@@ -188,6 +189,15 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
       bufferedBytes: s.queue.bytes,
       lastCommitAt: s.lastCommitAt,
     }));
+  }
+
+  /**
+   * The offset `topic`/`partition` may commit now, in the current assignment: every message
+   * below it was acknowledged. `undefined` when the partition is not assigned or nothing
+   * is known yet. For `commits: 'external'`, where the writer of the results commits.
+   */
+  committable(topic: string, partition: number): number | undefined {
+    return this.states.get(topic)?.get(partition)?.tracker.committable();
   }
 
   /** Handed-out messages not yet acknowledged, in the current assignment. */

@@ -17,6 +17,8 @@ export const HOP_HEADERS = {
   eventTime: 'kafka-stages.event-time',
   /** On a marker: JSON object writer → progress (ms since the epoch). */
   progress: 'kafka-stages.progress',
+  /** On a marker: `idle` when its writers have read their input to the end. */
+  idle: 'kafka-stages.idle',
   /** Where the record's input came from upstream: `<topic>/<partition>/<offset>`. */
   origin: 'kafka-stages.origin',
   /**
@@ -36,6 +38,11 @@ function text(value: MessageHeaders[string]): string | undefined {
 /** True for a watermark marker of a repartition hop (it carries no data). */
 export function isMarker(message: Message): boolean {
   return message.headers[HOP_HEADERS.marker] !== undefined;
+}
+
+/** True for a marker by which its writers say they are idle (their input read to the end). */
+export function markerIdle(message: Message): boolean {
+  return text(message.headers[HOP_HEADERS.idle]) === 'idle';
 }
 
 /** A marker's writer progress, or undefined when the marker is unreadable. */

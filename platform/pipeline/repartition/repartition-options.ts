@@ -48,17 +48,19 @@ export const repartitionSchema = z
     records: fn<(message: Message) => readonly RepartitionRecord[]>('(message) => records')
       .optional()
       .describe('The records a message becomes (any number, each with its key).'),
-    markerIntervalMs: z
-      .int()
-      .min(10)
-      .max(60_000)
-      .default(200)
-      .describe("How often writers' progress goes to every partition (watermark markers)."),
     idleTimeoutMs: z
       .int()
       .min(100)
       .default(10_000)
-      .describe('A writer not heard from this long stops holding the watermark back.'),
+      .describe(
+        'A writer (input partition) not heard from this long is gone and stops holding the watermark back; one that read its input to the end says so at once.',
+      ),
+    idleAnnounceMs: z
+      .int()
+      .min(10)
+      .max(60_000)
+      .default(1_000)
+      .describe('How often writers whose input is read to the end say they are idle.'),
   })
   .superRefine((o, ctx) => {
     if ((o.key === undefined) === (o.records === undefined)) {

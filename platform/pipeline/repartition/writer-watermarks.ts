@@ -4,27 +4,33 @@
  *
  * Every writer (an input partition upstream, whichever instance reads it) reports its
  * progress: the greatest event time it has written, on its data records and on markers
- * sent to every partition. A partition's watermark is the minimum over the writers it
- * expects, so a window closes only when every writer has moved past it, however fast each
- * upstream instance runs. A writer not heard from for `idleTimeoutMs` (processing time)
- * stops holding the watermark back — it went quiet, or has no data — and counts again from
- * its next report. When every writer is idle the watermark is the greatest progress seen:
- * the input has stopped and open windows may close.
+ * sent to every partition. A partition's watermark is the minimum over its writers, so a
+ * window closes only when every writer has moved past it, however fast each upstream
+ * instance runs and however long a rebalance keeps one of them away.
+ *
+ * A writer stops holding the watermark back when it says it is idle (its input partition
+ * is read to the end: nothing to write) until it reports progress again; or when nothing
+ * was heard from it for `goneAfterMs` (processing time): it went away. When no writer
+ * holds it, the watermark is the greatest progress seen: the input has stopped and open
+ * windows may close.
  *
  * Writers are expected from the start (the input partitions, known from metadata): one
- * that has not reported yet holds the watermark at −∞ until the idle timeout passed since
- * the partition was assigned, so a slow instance's first records are not late.
+ * that has not reported yet holds the watermark at −∞ until `goneAfterMs` passed since the
+ * partition was assigned, so a slow instance's first records are not late.
  *
  * Pure: the caller passes `now`.
  */
 export class WriterWatermarks {
   private readonly partitions = new Map<
     number,
-    { since: number; writers: Map<string, { progress: number; lastSeen: number }> }
+    {
+      since: number;
+      writers: Map<string, { progress: number; lastSeen: number; idle: boolean }>;
+    }
   >();
 
   constructor(
-    private readonly idleTimeoutMs: number,
+    private readonly goneAfterMs: number,
     private expected: readonly string[] = [],
   ) {}
 
@@ -51,17 +57,18 @@ export class WriterWatermarks {
   }
 
   /** `writer` reached `progress` on `partition` (a data record or a marker). Never goes back. */
-  report(partition: number, writer: string, progress: number, now: number): void {
+  report(partition: number, writer: string, progress: number, now: number, idle = false): void {
     let p = this.partitions.get(partition);
     if (!p) {
       p = { since: now, writers: new Map() };
       this.partitions.set(partition, p);
     }
     const w = p.writers.get(writer);
-    if (!w) p.writers.set(writer, { progress, lastSeen: now });
+    if (!w) p.writers.set(writer, { progress, lastSeen: now, idle });
     else {
       if (progress > w.progress) w.progress = progress;
       w.lastSeen = now;
+      w.idle = idle;
     }
   }
 
@@ -69,20 +76,20 @@ export class WriterWatermarks {
   current(partition: number, now: number): number {
     const p = this.partitions.get(partition);
     if (!p) return Number.NEGATIVE_INFINITY;
-    let min = Number.POSITIVE_INFINITY;
-    let anyActive = false;
-    let max = Number.NEGATIVE_INFINITY;
-    for (const w of p.writers.values()) if (w.progress > max) max = w.progress;
-    const waitingForUnknown = now - p.since < this.idleTimeoutMs;
-    for (const writer of this.expected) {
-      if (p.writers.has(writer)) continue;
-      if (waitingForUnknown) return Number.NEGATIVE_INFINITY;
+    if (now - p.since < this.goneAfterMs) {
+      for (const writer of this.expected) {
+        if (!p.writers.has(writer)) return Number.NEGATIVE_INFINITY;
+      }
     }
+    let min = Number.POSITIVE_INFINITY;
+    let holding = false;
+    let max = Number.NEGATIVE_INFINITY;
     for (const w of p.writers.values()) {
-      if (now - w.lastSeen >= this.idleTimeoutMs) continue;
-      anyActive = true;
+      if (w.progress > max) max = w.progress;
+      if (w.idle || now - w.lastSeen >= this.goneAfterMs) continue;
+      holding = true;
       if (w.progress < min) min = w.progress;
     }
-    return anyActive ? min : max;
+    return holding ? min : max;
   }
 }

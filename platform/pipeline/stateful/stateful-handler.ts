@@ -7,6 +7,29 @@ export interface StatefulOutput {
   readonly headers?: Readonly<Record<string, string | Buffer>>;
   /** Event time of the result, ms (default: when it was emitted). */
   readonly timestamp?: number;
+  /**
+   * The input partition whose state produced the record. Needed for exactly-once output,
+   * where each partition's results and offsets go in one transaction.
+   */
+  readonly partition?: number;
+}
+
+/**
+ * Exactly-once output of a stateful stage: per input partition, its results, the offset
+ * its finished inputs allow and the stage's checkpoint go in one transaction.
+ */
+export interface TransactionalOutput {
+  /**
+   * Writes `records` (results of `partition`'s state) and, after acknowledging `done` with
+   * the source, the offset they allow with `metadata(offset)`, in one transaction. Rejects
+   * with a fenced error when another instance owns the partition now.
+   */
+  commit(
+    partition: number,
+    records: readonly StatefulOutput[],
+    done: readonly Message[],
+    metadata: (offset: number) => string,
+  ): Promise<void>;
 }
 
 /** What a handler call gives back. */

@@ -6,13 +6,20 @@ import type { Telemetry } from '../../telemetry/telemetry';
 import { acknowledge } from '../acknowledge';
 import type { DeadLetterer } from '../dead-letter';
 import { HopDedup, type Sequence } from '../repartition/hop-dedup';
-import { isMarker, markerProgress, recordOrigin } from '../repartition/hop-headers';
+import { isMarker, markerIdle, markerProgress, recordOrigin } from '../repartition/hop-headers';
 import type { WriterWatermarks } from '../repartition/writer-watermarks';
 import { emitMessages } from './emission';
-import type { StatefulHandler, StatefulResult } from './stateful-handler';
+import type {
+  StatefulHandler,
+  StatefulOutput,
+  StatefulResult,
+  TransactionalOutput,
+} from './stateful-handler';
 
 const TICK = Symbol('stateful:tick');
 const ASSIGNED = Symbol('stateful:assigned');
+/** Transactions tried per emission before the stage gives up (about a minute of backoff). */
+const COMMIT_ATTEMPTS = 15;
 
 /** A new assignment of the input partitions (a rebalance), queued behind earlier events. */
 interface Assigned {
@@ -43,6 +50,13 @@ export interface StatefulStageSettings {
   /** Topic label of what the stage emits (telemetry). */
   readonly outputLabel: string;
   readonly checkpoints?: CheckpointStore;
+  /**
+   * Exactly once: results go straight to the output in one transaction per input
+   * partition, with the offsets and the checkpoint; nothing is passed downstream.
+   */
+  readonly transactional?: TransactionalOutput;
+  /** Told when a transaction was refused because another instance owns the partition. */
+  readonly onFenced?: (partition: number, error: Error) => void;
   readonly now?: () => number;
 }
 
@@ -123,8 +137,9 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
       if (isMarker(m)) {
         const progress = markerProgress(m);
         if (progress) {
+          const idle = markerIdle(m);
           for (const [writer, time] of Object.entries(progress)) {
-            watermarks.report(m.partition, writer, time, now);
+            watermarks.report(m.partition, writer, time, now, idle);
           }
         }
         skipped.push(m);
@@ -155,9 +170,9 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
         return handler.handle(data, now);
       });
       await this.refuse(data);
-      out.push(...this.emit(handled, now, trace));
+      out.push(...(await this.emit(handled, now, trace)));
     }
-    out.push(...this.emit(this.advance(now), now, trace));
+    out.push(...(await this.emit(this.advance(now), now, trace)));
     // Markers and copies carry no work: done as soon as they were read.
     if (skipped.length > 0) acknowledge(skipped, []);
     telemetry.recordBatch(this.name, {
@@ -175,7 +190,7 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
     }
     if (message !== TICK) return undefined;
     const now = this.now();
-    const out = this.emit(this.advance(now), now);
+    const out = await this.emit(this.advance(now), now);
     return out.length > 0 ? out : undefined;
   }
 
@@ -211,8 +226,13 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
     return handler.advance((p) => watermarks.current(p, now), watermarks.assigned(), now);
   }
 
-  private emit(result: StatefulResult, now: number, trace?: Context): Message[] {
+  private emit(
+    result: StatefulResult,
+    now: number,
+    trace?: Context,
+  ): Message[] | Promise<Message[]> {
     if (result.emit.length === 0 && result.done.length === 0) return [];
+    if (this.settings.transactional) return this.commit(result).then(() => []);
     const entry = { watermark: this.settings.handler.watermark, settled: false };
     this.unconfirmed.push(entry);
     const origin = { topic: this.settings.outputLabel, now, trace };
@@ -223,6 +243,71 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
         if (first.watermark > this.confirmed) this.confirmed = first.watermark;
       }
     });
+  }
+
+  /**
+   * Exactly once: per input partition, one transaction with its results, the offset its
+   * finished inputs allow and the checkpoint of that offset. The watermark of this emission
+   * is the checkpoint's: every result of the partition's state at or below it is in this
+   * transaction or an earlier one.
+   */
+  private async commit(result: StatefulResult): Promise<void> {
+    const output = this.settings.transactional!;
+    const records = new Map<number, StatefulOutput[]>();
+    const done = new Map<number, Message[]>();
+    for (const r of result.emit) {
+      if (r.partition === undefined) {
+        throw new Error(
+          `stateful stage '${this.name}': a result without its input partition cannot be written exactly once`,
+        );
+      }
+      const list = records.get(r.partition);
+      if (list) list.push(r);
+      else records.set(r.partition, [r]);
+    }
+    for (const m of result.done) {
+      const list = done.get(m.partition);
+      if (list) list.push(m);
+      else done.set(m.partition, [m]);
+    }
+    const watermark = this.settings.handler.watermark;
+    const partitions = new Set([...records.keys(), ...done.keys()]);
+    await Promise.all(
+      [...partitions].map(async (partition) => {
+        const metadata = (offset: number) => {
+          const checkpoint: Checkpoint = {
+            f: Number.isFinite(watermark) ? watermark : -1,
+            d: this.dedup.stateAt(partition, offset),
+          };
+          return JSON.stringify(checkpoint);
+        };
+        // An aborted transaction leaves nothing visible: the same results, inputs and offset
+        // go again in a new one (the broker may still be finishing the previous one). A
+        // broker away for long stops the stage after the last attempt; it then starts over
+        // from the committed offsets.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await output.commit(
+              partition,
+              records.get(partition) ?? [],
+              done.get(partition) ?? [],
+              metadata,
+            );
+            return;
+          } catch (error) {
+            if ((error as { code?: unknown }).code === 'KAFKA_PRODUCER_FENCED') {
+              // Another instance owns the partition: a rebalance is under way, after which
+              // this stage starts over from the committed offsets.
+              this.settings.onFenced?.(partition, error as Error);
+              return;
+            }
+            if (attempt >= COMMIT_ATTEMPTS) throw error;
+            await new Promise((r) => setTimeout(r, Math.min(5_000, 50 * 2 ** attempt)));
+          }
+        }
+      }),
+    );
+    if (watermark > this.confirmed) this.confirmed = watermark;
   }
 
   /** Messages the handler marked failed go to the dead-letter topic (acknowledged there). */

@@ -71,7 +71,8 @@ describe('validatePipelineOptions', () => {
   it('rejects an unknown top-level key', () => {
     expect(errorOf({ name: 'orders', source, procesors: {} }).message).toBe(
       "Pipeline 'orders': unknown option procesors; allowed: name, source, decode, processors, " +
-        'batchers, route, sinks, repartition, next, retry, deadLetter, drainTimeoutMs, telemetry',
+        'batchers, route, sinks, repartition, next, processing, commitIntervalMs, retry, deadLetter, ' +
+        'drainTimeoutMs, telemetry',
     );
   });
 
@@ -175,5 +176,49 @@ describe('validatePipelineOptions', () => {
     it('an empty batchers object', () => {
       expect(errorOf({ name: 'orders', source, batchers: {} }).path).toBe('batchers');
     });
+  });
+
+  it('refuses a repartition step without the part after it, and batchers beside it', () => {
+    expect(
+      errorOf({ name: 'orders', source, repartition: { step: 'by-key', key: () => 'k' } }).message,
+    ).toBe(
+      "Pipeline 'orders': option next is missing; allowed: the part after the repartition hop ({ stateful | processors, batchers, sinks })",
+    );
+    expect(
+      errorOf({
+        name: 'orders',
+        source,
+        repartition: { step: 'by-key', key: () => 'k' },
+        next: { batchers: { out: {} }, sinks: { out: () => undefined } },
+        batchers: { out: {} },
+        sinks: { out: () => undefined },
+      }).message,
+    ).toBe(
+      "Pipeline 'orders': option batchers is set together with repartition; allowed: batchers and sinks under next (the hop is the end of the first part)",
+    );
+  });
+
+  it('refuses key and records together, and exactly_once without a stateful stage', () => {
+    expect(
+      errorOf({
+        name: 'orders',
+        source,
+        repartition: { step: 'by-key', key: () => 'k', records: () => [] },
+        next: { batchers: { out: {} }, sinks: { out: () => undefined } },
+      }).message,
+    ).toMatch(
+      /^Pipeline 'orders': option repartition\.records is set together with key; allowed: exactly one of key/,
+    );
+    expect(
+      errorOf({
+        name: 'orders',
+        source,
+        processing: 'exactly_once',
+        batchers: { out: {} },
+        sinks: { out: () => undefined },
+      }).message,
+    ).toBe(
+      "Pipeline 'orders': option processing is 'exactly_once'; allowed: exactly_once with repartition and next.stateful (other pipelines: at_least_once)",
+    );
   });
 });

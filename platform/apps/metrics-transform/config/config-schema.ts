@@ -219,6 +219,22 @@ export const configSchema = obj({
     topic,
     late_samples: z.boolean().default(false),
   }),
+  // exactly_once: window results and the input offsets they cover are written in Kafka
+  // transactions (read them with read_committed). Default: exactly_once to a Kafka topic,
+  // at_least_once to Prometheus remote-write (HTTP has no transactions).
+  processing: z.enum(['exactly_once', 'at_least_once']).optional(),
+  // exactly_once: how long the input part gathers one transaction.
+  commit_interval: duration('commit_interval', 10, 60_000).default(100),
+  // Partitions of the internal repartition topic (created at start, or checked).
+  repartition_partitions: positiveInt.max(10_000).default(6),
+}).superRefine((c, ctx) => {
+  if (c.processing === 'exactly_once' && c.output.sink === 'prometheus_remote_write') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['processing'],
+      message: 'exactly_once needs a Kafka output; prometheus_remote_write is at_least_once',
+    });
+  }
 });
 
 /** The validated configuration, defaults applied. */

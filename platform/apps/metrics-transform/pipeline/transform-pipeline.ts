@@ -97,7 +97,7 @@ export function transformPipelineOptions(
     },
     repartition: {
       step: 'by-group',
-      partitions: settings.partitions ?? 6,
+      partitions: settings.partitions ?? config.repartition_partitions,
       idleTimeoutMs: plan.idleTimeoutMs,
       records: (m: Message): RepartitionRecord[] =>
         (m.data as ReturnType<typeof prepareRecord>['samples']).map((s) => ({
@@ -118,6 +118,8 @@ export function transformPipelineOptions(
       sinks: { output: settings.outputSink ?? { topic: outputTopic(config) } },
     },
     deadLetter: { topic: config.dead_letter.topic },
+    processing: config.processing ?? (settings.outputSink ? 'at_least_once' : 'exactly_once'),
+    commitIntervalMs: config.commit_interval,
     ...(settings.telemetry ? { telemetry: settings.telemetry } : {}),
   };
 }

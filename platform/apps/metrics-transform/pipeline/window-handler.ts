@@ -59,7 +59,7 @@ export class WindowHandler implements StatefulHandler {
     this.tracker = new AckTracker<Message>();
     this.aggregators = this.plan.aggregations.map((a) => ({
       matches: a.matches,
-      agg: new WindowAggregator<Message>(a.options, this.tracker),
+      agg: new WindowAggregator<Message>(a.options, this.tracker, (m) => m.partition),
     }));
     this.rate = this.plan.rate
       ? new CounterRate({ staleAfterMs: this.plan.rate.staleAfterMs })
@@ -158,6 +158,7 @@ export class WindowHandler implements StatefulHandler {
         key: seriesId(sample.name, sample.labels),
         value: this.format === 'json' ? sampleToJson(sample) : sampleToInflux(sample),
         timestamp: sample.timestamp,
+        partition: m.partition,
       });
       return undefined;
     }
@@ -175,6 +176,7 @@ export class WindowHandler implements StatefulHandler {
       key: seriesId(a.name, a.labels),
       value: this.format === 'json' ? aggregateToJson(a) : aggregateToInflux(a),
       timestamp: a.end,
+      ...(a.partition !== undefined ? { partition: a.partition } : {}),
     };
   }
 }

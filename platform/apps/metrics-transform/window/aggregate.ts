@@ -28,6 +28,8 @@ export interface Aggregate {
   end: number;
   /** One value per configured statistic, in the configured order. */
   values: Partial<Record<Statistic, number>>;
+  /** The input partition the group's samples came from, when the aggregator was told. */
+  partition?: number;
 }
 
 /**

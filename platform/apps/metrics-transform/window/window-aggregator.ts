@@ -31,7 +31,10 @@ export interface Advance<H> {
 
 interface OpenWindow<H> {
   start: number;
-  groups: Map<string, { name: string; labels: Record<string, string>; state: GroupState }>;
+  groups: Map<
+    string,
+    { name: string; labels: Record<string, string>; state: GroupState; partition?: number }
+  >;
   handles: Set<H>;
 }
 
@@ -56,6 +59,8 @@ export class WindowAggregator<H> {
   constructor(
     private readonly options: WindowAggregatorOptions,
     private readonly tracker: AckTracker<H>,
+    /** Where a handle came from: each result then names its group's input partition. */
+    private readonly partitionOf?: (handle: H) => number,
   ) {
     this.withSketch = needsSketch(options.stats);
   }
@@ -99,6 +104,7 @@ export class WindowAggregator<H> {
           labels: copyLabels(labels),
           state: new GroupState(this.withSketch, this.options.sketchAlpha),
         };
+        if (this.partitionOf) group.partition = this.partitionOf(handle);
         w.groups.set(key, group);
       }
       group.state.add(sample.value, sample.timestamp);
@@ -151,6 +157,7 @@ export class WindowAggregator<H> {
           start,
           end: start + size,
           values: g.state.result(this.options.stats),
+          ...(g.partition !== undefined ? { partition: g.partition } : {}),
         });
       }
       for (const h of w.handles) if (this.tracker.release(h)) result.done.push(h);

@@ -25,13 +25,18 @@ describe('WriterWatermarks', () => {
     expect(w.current(0, 1_000)).toBe(500);
   });
 
-  it('lets an idle writer stop holding the watermark back, and the greatest progress stand when all are idle', () => {
+  it('lets a writer that says it is idle, or went quiet too long, stop holding the watermark back', () => {
     const w = new WriterWatermarks(1_000);
     w.report(0, 'in/0', 500, 0);
-    w.report(0, 'in/1', 900, 800);
-    expect(w.current(0, 900)).toBe(500);
-    expect(w.current(0, 1_500)).toBe(900); // in/0 idle, in/1 active
-    expect(w.current(0, 5_000)).toBe(900); // both idle: the input stopped
+    w.report(0, 'in/1', 900, 0);
+    expect(w.current(0, 10)).toBe(500);
+    w.report(0, 'in/0', 500, 20, true); // in/0 read its input to the end
+    expect(w.current(0, 30)).toBe(900);
+    w.report(0, 'in/0', 600, 40); // and writes again: it holds from its new progress
+    expect(w.current(0, 50)).toBe(600);
+    w.report(0, 'in/1', 950, 900);
+    expect(w.current(0, 1_500)).toBe(950); // in/0 silent for 1 s: gone
+    expect(w.current(0, 5_000)).toBe(950); // nobody holds: the greatest progress stands
   });
 
   it('keeps partitions apart and forgets revoked ones', () => {

@@ -3,7 +3,10 @@
 // one instance and through three instances of one consumer group. The window results must
 // be the same key by key, none missing, none twice, and equal to a reference computed here.
 import { validateConfig } from '../../../../../platform/apps/metrics-transform/config/load-config';
-import { transformPipelineOptions } from '../../../../../platform/apps/metrics-transform/pipeline/transform-pipeline';
+import {
+  newCounts,
+  transformPipelineOptions,
+} from '../../../../../platform/apps/metrics-transform/pipeline/transform-pipeline';
 import type { WindowHandler } from '../../../../../platform/apps/metrics-transform/pipeline/window-handler';
 import { createPipeline, type Pipeline } from '../../../../../platform/pipeline/index';
 import {
@@ -90,13 +93,15 @@ async function run(
         stats: ['count', 'sum', 'min', 'max', 'p99'],
       },
     ],
-    watermark: { idle_timeout: '10s' },
+    // A writer silent this long is gone; one that read its input to the end says so at once.
+    watermark: { idle_timeout: '60s' },
     unaggregated: 'drop',
     output: { topic: outputTopic, format: 'json' },
     dead_letter: { topic: dlq },
   });
   const pipelines: Pipeline[] = [];
   const handlers: WindowHandler[] = [];
+  const counts = newCounts();
   try {
     for (let i = 0; i < instances; i++) {
       pipelines.push(
@@ -106,15 +111,25 @@ async function run(
             startFrom: 'earliest',
             partitions: 6,
             onHandler: (h) => handlers.push(h),
+            counts,
           }),
         ),
       );
     }
-    await Promise.all(pipelines.map((p) => p.start()));
+    await Promise.all(pipelines.map((p) => p.start())).catch((error: unknown) => {
+      process.stderr.write(`starting ${instances} instance(s) failed: ${String(error)}\n`);
+      throw error;
+    });
     const out = await consumeAll(outputTopic, expectedWindows, { timeoutMs: 150_000 });
     // Time for a wrong extra or duplicate window to show up before judging.
     await new Promise((r) => setTimeout(r, 3_000));
-    return await consumeAll(outputTopic, out.length, { timeoutMs: 30_000 });
+    const all = await consumeAll(outputTopic, out.length, { timeoutMs: 30_000 });
+    const dead = await consumeAll(dlq, 1, { timeoutMs: 3_000 }).catch(() => []);
+    const reasons = dead.map((m) => String(m.headers?.['dlq.reason']));
+    process.stderr.write(
+      `${instances} instance(s): counts ${JSON.stringify(counts)}, dead letters [${reasons.join(', ')}]\n`,
+    );
+    return all;
   } finally {
     await Promise.all(pipelines.map((p) => p.stop()));
   }
@@ -172,7 +187,8 @@ describe('metrics-transform pipeline at scale (repartition hop)', () => {
       });
       for (const [key, e] of expected) {
         const g = got.get(key)![0]!;
-        expect({ key, count: g.count, min: g.min, max: g.max }).toEqual({
+        expect({ label, key, count: g.count, min: g.min, max: g.max }).toEqual({
+          label,
           key,
           count: e.count,
           min: e.min,

@@ -1,0 +1,142 @@
+import type { Kafka, Producer, Transaction } from 'kafkajs';
+import type { Logger } from '../../log/logger';
+import { KafkaFencedError, KafkaTransactionError } from '../errors';
+
+/** Broker error types that mean another producer took the transactional id. */
+const FENCED = new Set([
+  'INVALID_PRODUCER_EPOCH',
+  'PRODUCER_FENCED',
+  'INVALID_PRODUCER_ID_MAPPING',
+]);
+
+function fenced(error: unknown): boolean {
+  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
+    const type = (e as { type?: unknown }).type;
+    if (typeof type === 'string' && FENCED.has(type)) return true;
+    if (/fenced|INVALID_PRODUCER_EPOCH/i.test(String((e as Error).message))) return true;
+    if ((e as { originalError?: unknown }).originalError) {
+      if (fenced((e as { originalError?: unknown }).originalError)) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * One transactional producer per input partition (Kafka Streams' exactly-once v1).
+ *
+ * kafkajs sends no consumer-group generation with transactional offsets (TxnOffsetCommit
+ * v0–v1), so a zombie — an instance that lost a partition while frozen — is fenced by the
+ * transactional id instead: the id is `<prefix>-<topic>-<partition>`, the same in every
+ * instance; whoever gets the partition initialises its producer (InitProducerId), which
+ * bumps the epoch, aborts the zombie's open transaction and makes its later commits fail.
+ */
+export class TransactionalProducers {
+  private readonly producers = new Map<string, Promise<Producer>>();
+  private closed = false;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly prefix: string,
+    private readonly log: Logger,
+    /** The broker aborts a transaction left open this long (a crashed owner). */
+    private readonly transactionTimeoutMs = 60_000,
+  ) {}
+
+  /** The transactional id of a partition's producer. */
+  idOf(topic: string, partition: number): string {
+    return `${this.prefix}-${topic}-${partition}`;
+  }
+
+  /** Initialises the producers of newly owned partitions now: earlier owners are fenced. */
+  async prepare(partitions: readonly { topic: string; partition: number }[]): Promise<void> {
+    if (this.closed) return;
+    await Promise.all(partitions.map((p) => this.producer(this.idOf(p.topic, p.partition))));
+  }
+
+  /**
+   * Runs `work` in one transaction of the partition's producer and commits it. A throw
+   * aborts it; a fenced producer is dropped and reported as {@link KafkaFencedError}.
+   */
+  async run(
+    topic: string,
+    partition: number,
+    work: (transaction: Transaction) => Promise<void>,
+  ): Promise<void> {
+    const id = this.idOf(topic, partition);
+    const producer = await this.producer(id);
+    let transaction: Transaction | undefined;
+    try {
+      transaction = await producer.transaction();
+      await work(transaction);
+      await transaction.commit();
+    } catch (error) {
+      if (transaction?.isActive()) await transaction.abort().catch(() => undefined);
+      if (fenced(error)) {
+        await this.drop(id);
+        this.log.warn(
+          { transactionalId: id },
+          'producer fenced: another instance owns the partition now',
+        );
+        throw new KafkaFencedError(`transactional id '${id}' was fenced by a newer owner`, id, {
+          cause: error,
+        });
+      }
+      // The producer's state after a failed transaction is unclear: start a fresh one.
+      await this.drop(id);
+      // An aborted transaction left nothing visible, so trying again is always safe (the
+      // broker may still be completing the previous one: CONCURRENT_TRANSACTIONS); only a
+      // refusal of the id itself will not change by waiting.
+      const type = String((error as { type?: unknown }).type ?? '');
+      throw new KafkaTransactionError(
+        `transaction of '${id}' aborted: ${(error as Error).message}`,
+        { cause: error, retriable: !/AUTHORIZATION/.test(type) },
+      );
+    }
+  }
+
+  /** Disconnects every producer; none is created after this. */
+  async stop(): Promise<void> {
+    this.closed = true;
+    const all = [...this.producers.keys()];
+    await Promise.all(all.map((id) => this.drop(id)));
+  }
+
+  private producer(id: string): Promise<Producer> {
+    if (this.closed) {
+      return Promise.reject(
+        new KafkaTransactionError(`producers of '${this.prefix}' are stopped`, {
+          retriable: false,
+        }),
+      );
+    }
+    let p = this.producers.get(id);
+    if (!p) {
+      const producer = this.kafka.producer({
+        transactionalId: id,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        transactionTimeout: this.transactionTimeoutMs,
+        allowAutoTopicCreation: false,
+      });
+      p = producer.connect().then(async () => {
+        if (this.closed) {
+          await producer.disconnect().catch(() => undefined);
+          throw new KafkaTransactionError(`producers of '${this.prefix}' are stopped`, {
+            retriable: false,
+          });
+        }
+        return producer;
+      });
+      p.catch(() => this.producers.delete(id));
+      this.producers.set(id, p);
+    }
+    return p;
+  }
+
+  private async drop(id: string): Promise<void> {
+    const p = this.producers.get(id);
+    this.producers.delete(id);
+    const producer = await p?.catch(() => undefined);
+    await producer?.disconnect().catch(() => undefined);
+  }
+}
