@@ -51,32 +51,35 @@ interface Series {
  * empty label is no label in Prometheus).
  */
 export function encodeWriteRequest(samples: Iterable<RemoteWriteSample>): Uint8Array {
-  // Two maps: the label set as the sample lists it (cheap, no sorting) and, on a miss, the
-  // sorted one that identifies the series. Label sets listed in another order still meet in
-  // one TimeSeries, so a series' samples stay in the caller's order.
-  const byListing = new Map<string, Series>();
+  // Label sets of one batch mostly share their names: sort each list of names once.
+  const sortedNames = new Map<string, string[]>();
   const bySeries = new Map<string, Series>();
   const timeseries: Series[] = [];
   for (const s of samples) {
-    let listing = s.name;
-    for (const n in s.labels) listing += `\u00ff${n}\u00fe${s.labels[n]}`;
-    let series = byListing.get(listing);
+    const listed = Object.keys(s.labels);
+    const shape = listed.join('\u00ff');
+    let names = sortedNames.get(shape);
+    if (!names) {
+      names = listed.filter((n) => n !== '__name__').sort();
+      sortedNames.set(shape, names);
+    }
+    let key = s.name;
+    for (const n of names) {
+      const v = s.labels[n] as string;
+      if (v !== '') key += `\u00ff${n}\u00fe${v}`;
+    }
+    let series = bySeries.get(key);
     if (!series) {
-      const names = Object.keys(s.labels)
-        .filter((n) => n !== '__name__' && s.labels[n] !== '')
-        .sort();
-      let key = s.name;
-      for (const n of names) key += `\u00ff${n}\u00fe${s.labels[n]}`;
-      series = bySeries.get(key);
-      if (!series) {
-        const labels = names.map((n) => ({ name: n, value: s.labels[n] as string }));
-        labels.push({ name: '__name__', value: s.name });
-        labels.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-        series = { labels, samples: [] };
-        bySeries.set(key, series);
-        timeseries.push(series);
+      const labels: { name: string; value: string }[] = [];
+      for (const n of names) {
+        const v = s.labels[n] as string;
+        if (v !== '') labels.push({ name: n, value: v });
       }
-      byListing.set(listing, series);
+      labels.push({ name: '__name__', value: s.name });
+      labels.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      series = { labels, samples: [] };
+      bySeries.set(key, series);
+      timeseries.push(series);
     }
     series.samples.push({ value: s.value, timestamp: s.timestamp });
   }
