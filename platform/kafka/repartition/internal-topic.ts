@@ -42,8 +42,12 @@ export async function ensureInternalTopic(
         });
         return 'created';
       } catch (error) {
-        // Another instance created it first: check it like any existing topic.
-        if ((error as { type?: unknown }).type !== 'TOPIC_ALREADY_EXISTS') throw error;
+        // Another instance created it first: check it like any existing topic. Or it was
+        // created and kafkajs's wait for leaders gave up on the first "This server does not
+        // host this topic-partition" of a fresh broker (its metadata lags behind the
+        // controller): the check below retries until the broker knows it.
+        const type = (error as { type?: unknown }).type;
+        if (type !== 'TOPIC_ALREADY_EXISTS' && type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error;
       }
     }
     // Another instance may have just created it: its leaders can take a moment.
