@@ -5,12 +5,13 @@
 #   controller-gen, which generates the CRDs from Go API types (crds.sh)
 #   local-pki, which writes the cluster's certificates                      (control-plane/)
 # The pins are the go.mod files next to this script (k8s.io/kubernetes, the etcd server,
-# sigs.k8s.io/kwok) and CONTROLLER_TOOLS_VERSION below. A stamp file holds a hash of every
-# input; nothing is rebuilt while it matches. Usage: tools/k8s/build.sh (make k8s-tools).
+# sigs.k8s.io/kwok) and CONTROLLER_TOOLS_VERSION below. A stamp file holds a hash of those
+# pins and of the Go sources here; nothing is rebuilt while it matches. Usage: tools/k8s/build.sh (make k8s-tools).
 #
 # Cold, on 2 busy cores, this takes several minutes (kube-apiserver alone is ~5); it runs
-# under `nice` so it does not starve whatever else runs. The module and build caches live in
-# .tools/go/ so a fresh clone needs nothing but Go and the module proxy.
+# under `nice` so it does not starve whatever else runs. The module and build caches are Go's
+# own (go env GOMODCACHE, GOCACHE), as for helm: outside the project, so that jest and Biome
+# never crawl them; set GOMODCACHE and GOCACHE to put them elsewhere.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -18,14 +19,15 @@ bin="$root/.tools/k8s/bin"
 stamp="$bin/.stamp"
 
 CONTROLLER_TOOLS_VERSION=v0.23.0
+# Raise when the way the programs are built changes (flags, programs), to force a rebuild.
+RECIPE=1
 programs=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl local-pki kwok kwok-stages controller-gen)
 
 inputs_hash() {
   (
     cd "$here"
-    echo "controller-tools $CONTROLLER_TOOLS_VERSION"
-    cat build.sh
-    find control-plane kwok crds -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) | sort | xargs cat
+    echo "controller-tools $CONTROLLER_TOOLS_VERSION recipe $RECIPE ${programs[*]}"
+    find control-plane kwok -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) | sort | xargs cat
   ) | sha256sum | cut -d' ' -f1
 }
 
@@ -48,15 +50,13 @@ if [ -n "$go_minor" ] && [ "$go_minor" -lt 26 ] && [ "$(go env GOTOOLCHAIN)" = l
   exit 1
 fi
 
-export GOMODCACHE="$root/.tools/go/mod"
-export GOCACHE="$root/.tools/go/cache"
 # -mod=mod: the go.sum files are checked in but may be completed; -modcacherw: the module
 # cache can be removed with rm -rf.
 export GOFLAGS="-mod=mod -modcacherw"
 export CGO_ENABLED=0
 mkdir -p "$bin"
 rm -f "$stamp"
-echo "k8s-tools: $(go version); GOPROXY=$(go env GOPROXY); caches in .tools/go"
+echo "k8s-tools: $(go version); GOPROXY=$(go env GOPROXY); GOMODCACHE=$(go env GOMODCACHE)"
 
 kube_version="$(cd "$here/control-plane" && awk '$1 == "k8s.io/kubernetes" { print $2; exit }' go.mod)"
 kube_minor="$(echo "$kube_version" | sed -n 's/^v1\.\([0-9]*\)\..*/\1/p')"

@@ -132,8 +132,11 @@ command_of() {
       --log-level warn --unsafe-no-fsync
     ;;
   kube-apiserver)
+    # --endpoint-reconciler-type none: the API server refuses to publish a loopback address
+    # as the endpoint of the kubernetes Service, and nothing in this cluster calls it.
     echo "$bin/kube-apiserver" --etcd-servers "http://127.0.0.1:$etcd_port" \
       --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" \
+      --endpoint-reconciler-type none \
       --tls-cert-file "$dir/pki/apiserver.crt" --tls-private-key-file "$dir/pki/apiserver.key" \
       --cert-dir "$dir/run/apiserver-certs" --token-auth-file "$dir/pki/tokens.csv" \
       --authorization-mode RBAC --allow-privileged=true \

@@ -24,8 +24,6 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   exit 0
 fi
 
-export GOMODCACHE="$root/.tools/go/mod"
-export GOCACHE="$root/.tools/go/cache"
 export GOFLAGS="-mod=mod -modcacherw"
 rm -rf "$out"
 mkdir -p "$out"
