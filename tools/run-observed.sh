@@ -4,7 +4,8 @@
 # as shipped). Prometheus: http://localhost:9090/graph (PROMETHEUS_PORT), its alerts at /alerts;
 # the live page: http://localhost:9464/ (HTTP_PORT). Ctrl-C stops the job, then Prometheus;
 # Prometheus' data lives in a temporary folder removed on exit. Extra arguments go to
-# `kafka-stages run metrics-transform`.
+# `kafka-stages run metrics-transform`. REMOTE_WRITE=1: the job's results go into this
+# Prometheus too (remote write; its receiver is on), beside the scraped /metrics.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 prom="${PROMETHEUS_BIN:-$(command -v prometheus || true)}"
@@ -33,7 +34,8 @@ scrape_configs:
         labels: { namespace: local, pod: "$(hostname)" }
 YAML
 "$prom" --config.file="$state/prometheus.yml" --storage.tsdb.path="$state/data" \
-  --web.listen-address="127.0.0.1:$prom_port" --log.level=warn >"$state/prometheus.log" 2>&1 &
+  --web.listen-address="127.0.0.1:$prom_port" --web.enable-remote-write-receiver \
+  --log.level=warn >"$state/prometheus.log" 2>&1 &
 prom_pid=$!
 stop_prometheus() {
   kill "$prom_pid" 2>/dev/null || true
@@ -53,5 +55,19 @@ done
 echo "run-observed: Prometheus at http://localhost:$prom_port/graph (alerts: /alerts, targets: /targets)," \
   "scraping http://localhost:$http_port/metrics; live page at http://localhost:$http_port/" >&2
 [ -n "${CONTROL_TOKEN:-}" ] || echo "run-observed: CONTROL_TOKEN is not set: the live page is read only" >&2
+config=examples/metrics-transform.yaml
+if [ "${REMOTE_WRITE:-0}" = 1 ]; then
+  # The example config with its results written into this Prometheus (output.sink
+  # prometheus_remote_write): window results appear as <name>_<stat> series in /graph.
+  config="$state/metrics-transform.json"
+  node -e '
+    const fs = require("node:fs");
+    const YAML = require("yaml");
+    const c = YAML.parse(fs.readFileSync("examples/metrics-transform.yaml", "utf8"));
+    c.output = { sink: "prometheus_remote_write", format: "json", remote_write: { url: process.argv[1] } };
+    fs.writeFileSync(process.argv[2], JSON.stringify(c, null, 2));
+  ' "http://127.0.0.1:$prom_port/api/v1/write" "$config"
+  echo "run-observed: results written to Prometheus (remote write): try {__name__=~\".+_p99\"} in /graph" >&2
+fi
 HTTP_PORT="$http_port" ./bin/kafka-stages run metrics-transform \
-  --config examples/metrics-transform.yaml --with-broker --generate "$@"
+  --config "$config" --with-broker --generate "$@"
