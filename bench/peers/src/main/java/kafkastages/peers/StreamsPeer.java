@@ -41,14 +41,17 @@ import org.apache.kafka.streams.state.WindowStore;
  * region="ap-south-1" and code=~"5.."; job := service; drop the instance label; group by
  * (name, job, method, region).
  *
- * Arguments: --bootstrap H:P --input T --output T --app-id ID --guarantee alo|eos
+ * Arguments: --bootstrap H:P --input T[,T…] --output T --app-id ID --guarantee alo|eos
  * [--threads N] [--grace-ms MS] [--state-dir DIR] [--cache-bytes N] [--commit-ms MS].
- * Prints `ready <epoch ms>` once RUNNING; stops cleanly on SIGTERM.
+ * Prints `ready <epoch ms>` once RUNNING and `progress <samples parsed>` every 100 ms while
+ * it changes; stops cleanly on SIGTERM.
  */
 public final class StreamsPeer {
   private static final Pattern CODE_5XX = Pattern.compile("5..");
   private static final String[] GROUP_BY = {"job", "method", "region"};
   private static final char SEP = '\u0000';
+  /** Samples parsed so far (all threads): the bench waits for the input to be read. */
+  private static final java.util.concurrent.atomic.AtomicLong PARSED = new java.util.concurrent.atomic.AtomicLong();
 
   private StreamsPeer() {}
 
@@ -68,6 +71,7 @@ public final class StreamsPeer {
           record.value(),
           record.timestamp(),
           (name, labels, value, ts) -> {
+            PARSED.incrementAndGet();
             if ("ap-south-1".equals(labels.get("region"))
                 && CODE_5XX.matcher(labels.getOrDefault("code", "")).matches()) return;
             String service = labels.getOrDefault("service", "");
@@ -153,7 +157,7 @@ public final class StreamsPeer {
     long graceMs = Long.parseLong(a.getOrDefault("grace-ms", "2000"));
 
     StreamsBuilder builder = new StreamsBuilder();
-    builder.stream(a.get("input"), Consumed.with(Serdes.String(), Serdes.String()))
+    builder.stream(java.util.List.of(a.get("input").split(",")), Consumed.with(Serdes.String(), Serdes.String()))
         .process(Prepare::new)
         .groupByKey(Grouped.with("by-group", Serdes.String(), Serdes.Double()))
         .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofSeconds(10), Duration.ofMillis(graceMs)))
@@ -207,6 +211,23 @@ public final class StreamsPeer {
                   streams.close(Duration.ofSeconds(20));
                   streams.cleanUp();
                 }));
+    Thread progress =
+        new Thread(
+            () -> {
+              long said = -1;
+              try {
+                for (;;) {
+                  long n = PARSED.get();
+                  if (n != said) System.out.println("progress " + n);
+                  said = n;
+                  Thread.sleep(100);
+                }
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+    progress.setDaemon(true);
+    progress.start();
     streams.cleanUp();
     streams.start();
     stopped.await();
