@@ -97,6 +97,11 @@ reliability: build kafka-jars ## Faults against a local broker (SIGKILL, scaling
 bench-transform: build kafka-jars ## The metric transformer: throughput, CPU, RSS, p99 latency
 	$(NODE) dist/bench/transform.js
 
+.PHONY: bench-peers
+bench-peers: build kafka-jars ## Against the peers: ConsumerPerformance, raw kafkajs, Kafka Streams (built from bench/peers/); ROUNDS=, SAMPLES=
+	@bash bench/peers/build.sh
+	$(NODE) dist/bench/peers.js $(if $(ROUNDS),--rounds $(ROUNDS),) $(if $(SAMPLES),--samples $(SAMPLES),)
+
 .PHONY: bench-transform-ecosystem
 bench-transform-ecosystem: build ## OTLP input (proto, JSON) decode and remote-write encode: samples/s, CPU s per million
 	$(NODE) dist/bench/transform-ecosystem.js
