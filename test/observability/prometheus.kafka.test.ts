@@ -9,15 +9,17 @@ import {
   type MetricsTransformApp,
   startMetricsTransform,
 } from '../../platform/apps/metrics-transform/app/metrics-transform-app';
+import { validateConfig } from '../../platform/apps/metrics-transform/config/load-config';
 import { type HttpServer, startHttpServer } from '../../platform/http/http-server';
 import { type LocalBroker, startLocalBroker } from '../../platform/kafka/local-broker/index';
 import { createLogger } from '../../platform/log/logger';
 import { createTelemetry } from '../../platform/telemetry/create-telemetry';
 import {
+  fixtureConfig,
   fixtureInput,
   fixtureTransformConfig,
 } from '../platform/apps/metrics-transform/kafka-fixture';
-import { uniqueName } from '../support/kafka';
+import { deleteTopics, testBrokers, uniqueName } from '../support/kafka';
 import { type PrometheusServer, startPrometheus } from './prometheus-server';
 
 // A real Prometheus scrapes the running metric transformer, with the chart's alert rules
@@ -115,7 +117,10 @@ describe('a real Prometheus scraping the running transformer', () => {
         deadLetter: uniqueName('prom-dlq'),
         group: uniqueName('prom-group'),
       };
-      const config = fixtureTransformConfig(topics);
+      // at_least_once: the sources commit their offsets themselves, which the lag and commit
+      // panels and alerts read. With exactly_once (the default to Kafka) they do not: see the
+      // known gap below.
+      const config = validateConfig({ ...fixtureConfig(topics), processing: 'at_least_once' });
       const telemetry = createTelemetry({ pipeline: config.pipeline, registry: new Registry() });
       server = await startHttpServer({
         port: 0,
@@ -253,6 +258,69 @@ describe('a real Prometheus scraping the running transformer', () => {
       frozen = false;
       await until('the alert to resolve', async () => (await notReady()) === undefined, 120_000);
       expect((await prom.query('kafka_stages_pipeline_ready'))[0]?.value[1]).toBe('1');
+    }
+  });
+
+  // Known gap, kept visible: with processing exactly_once (the transformer's default to
+  // Kafka) the sources commit nothing themselves (the transactions carry the offsets), so
+  // no partition reports a commit: kafka_stages_source_lag_records,
+  // kafka_stages_source_last_commit_age_seconds and the commit-duration histogram have no
+  // series, their dashboard panels stay empty and KafkaStagesConsumerLagGrowing and
+  // KafkaStagesNoProgress cannot fire. `failing` passes while that holds; once the
+  // transactional commits report to the sources' telemetry, this reports a failure: turn it
+  // into a plain `it`.
+  it.failing('exactly_once: the lag and commit series exist (the sources report their transactional commits)', async () => {
+    const topics = {
+      input: uniqueName('prom-eos-in'),
+      output: uniqueName('prom-eos-out'),
+      deadLetter: uniqueName('prom-eos-dlq'),
+      group: uniqueName('prom-eos-group'),
+    };
+    const config = fixtureTransformConfig(topics);
+    expect(config.processing ?? 'exactly_once').toBe('exactly_once');
+    const telemetry = createTelemetry({ pipeline: config.pipeline, registry: new Registry() });
+    let app: MetricsTransformApp | undefined;
+    try {
+      app = await startMetricsTransform({
+        config,
+        client: { brokers: testBrokers(), logLevel: 'nothing' },
+        telemetry,
+        log: createLogger({ level: process.env.LOG_LEVEL ?? 'silent' }),
+        startFrom: 'earliest',
+        createTopics: { partitions: 2 },
+      });
+      const kafka = new Kafka({
+        clientId: uniqueName('prom-eos-producer'),
+        brokers: testBrokers(),
+        logLevel: logLevel.NOTHING,
+      });
+      const producer = kafka.producer();
+      await producer.connect();
+      try {
+        const { records } = fixtureInput(7, 500, Date.now());
+        await producer.send({ topic: topics.input, acks: -1, messages: records });
+      } finally {
+        await producer.disconnect();
+      }
+      const series = async () => {
+        const text = await telemetry.registry.metrics();
+        return (
+          /^kafka_stages_source_lag_records\{/m.test(text) &&
+          /^kafka_stages_source_last_commit_age_seconds\{/m.test(text)
+        );
+      };
+      await until(
+        'samples out',
+        async () => {
+          const text = await telemetry.registry.metrics();
+          return /^kafka_stages_transform_samples_out_total\{[^}]*\} [1-9]/m.test(text);
+        },
+        120_000,
+      );
+      await until('the lag and commit series', series, 30_000);
+    } finally {
+      await app?.stop();
+      await deleteTopics(topics.input, topics.output, topics.deadLetter).catch(() => {});
     }
   });
 });
