@@ -18,8 +18,9 @@
 # Every component runs under one supervisor shell (the same idea as the Kafka broker's
 # watchdog, platform/kafka/local-broker/watchdog.ts): it stops them all, in reverse order,
 # when it gets SIGTERM/SIGINT/SIGHUP, when a component exits, or when the watched process
-# is gone. Each component also gets SIGTERM from the kernel if the supervisor itself dies
-# (setpriv --pdeathsig), so not even a SIGKILL of the supervisor leaves a process behind.
+# is gone. Each component also gets SIGKILL from the kernel if the supervisor itself dies
+# (setpriv --pdeathsig), so not even a SIGKILL of the supervisor leaves a process behind
+# (SIGKILL, not SIGTERM: kube-apiserver's graceful shutdown hangs once etcd is gone).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -212,7 +213,7 @@ supervise() {
   local c waited
   for c in "${components[@]}"; do
     # shellcheck disable=SC2046 # the command line is split on purpose (no spaces in paths checked below)
-    setpriv --pdeathsig TERM -- $(command_of "$c") >"$dir/logs/$c.log" 2>&1 &
+    setpriv --pdeathsig KILL -- $(command_of "$c") >"$dir/logs/$c.log" 2>&1 &
     pid_of[$c]=$!
     echo "${pid_of[$c]}" >"$dir/pids/$c"
     echo "supervisor: started $c (pid ${pid_of[$c]})"
