@@ -26,6 +26,8 @@ interface Row {
   readonly peakRssMiB: number;
   readonly seconds: number;
   readonly failures: readonly string[];
+  /** The scenario did not finish: its undelivered records are not counted as lost. */
+  readonly aborted: boolean;
 }
 
 const quick = process.argv.includes('--quick');
@@ -62,6 +64,7 @@ async function runOne(cluster: Cluster, workload: Workload, scenario: Scenario):
   const started = Date.now();
   const failures: string[] = [];
   let recoverMs = Number.NaN;
+  let aborted = false;
   let duplicateBound = Number.POSITIVE_INFINITY;
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -80,7 +83,8 @@ async function runOne(cluster: Cluster, workload: Workload, scenario: Scenario):
     duplicateBound = outcome.duplicateBound;
     for (const c of outcome.checks) if (!c.ok) failures.push(`${c.name}: ${c.detail}`);
   } catch (error) {
-    failures.push(`error: ${(error as Error).message.split('\n')[0]}`);
+    aborted = true;
+    failures.push(`error: ${(error as Error).message.split('\n').slice(0, 3).join(' ')}`);
   } finally {
     clearTimeout(timer);
     await Promise.all(run.running().map((i) => i.kill('SIGKILL')));
@@ -88,7 +92,7 @@ async function runOne(cluster: Cluster, workload: Workload, scenario: Scenario):
   const output = await cluster.readAll(run.output);
   const dead = bad === NO_BAD_RECORDS ? [] : await cluster.readAll(run.deadLetter);
   const verdict = workload.verify(records, bad, output, dead, run.input);
-  if (verdict.lost > 0) failures.push(`LOST ${verdict.lost} records`);
+  if (verdict.lost > 0 && !aborted) failures.push(`LOST ${verdict.lost} records`);
   failures.push(...verdict.problems);
   if (verdict.duplicated > duplicateBound) {
     failures.push(`${verdict.duplicated} duplicates, above the bound ${duplicateBound}`);
@@ -105,6 +109,7 @@ async function runOne(cluster: Cluster, workload: Workload, scenario: Scenario):
     peakRssMiB: Math.round(peak / 2 ** 20),
     seconds: Math.round((Date.now() - started) / 1000),
     failures,
+    aborted,
   };
 }
 
@@ -126,7 +131,7 @@ async function main(): Promise<number> {
             row.scenario,
             row.records,
             row.out,
-            row.lost,
+            row.aborted ? '-' : row.lost,
             row.duplicated,
             row.deadLettered,
             Number.isFinite(row.recoverMs) ? (row.recoverMs / 1000).toFixed(1) : 'never',
@@ -144,7 +149,7 @@ async function main(): Promise<number> {
   const summary = {
     scenarios: rows.length,
     scenarios_failed: failed.length,
-    records_lost: rows.reduce((sum, r) => sum + r.lost, 0),
+    records_lost: rows.reduce((sum, r) => sum + (r.aborted ? 0 : r.lost), 0),
     max_duplicate_ratio: Math.max(0, ...rows.map((r) => r.duplicated / r.records)),
     quick,
     rows: rows.map((r) => ({

@@ -252,6 +252,10 @@ export class Instance {
         } catch {
           return;
         }
+        // The instance's own log lines (JSON, level 50 and up: errors) explain an early exit.
+        if (event.t === undefined && Number(event.level) >= 50) {
+          this.stderr = `${this.stderr}${line}\n`.slice(-4_000);
+        }
         if (event.t === 'ready') resolve();
         if (event.t === 'status') {
           this.peakRss = Math.max(this.peakRss, Number(event.rss));
@@ -261,7 +265,10 @@ export class Instance {
           this.exposed = Number(event.exposed);
           this.pauses = Number(event.pauses);
         }
-        if (event.t === 'stopped') this.unacknowledgedAtStop = Number(event.unacknowledged);
+        if (event.t === 'stopped') {
+          this.unacknowledgedAtStop = Number(event.unacknowledged);
+          this.exposed = Number(event.exposed);
+        }
       });
       void this.exited.then(({ code, signal }) =>
         reject(

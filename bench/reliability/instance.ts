@@ -23,7 +23,8 @@ let revocations = 0;
 source.events.on('assigned', () => assignments++);
 let exposed = 0;
 source.events.on('revoked', (r) => {
-  revocations++;
+  // A stop reports its exposure too; only lost assignments count as revocations.
+  if (r.cause !== 'stop') revocations++;
   exposed += r.exposure;
 });
 
@@ -47,7 +48,13 @@ status.unref();
 const instance = {
   stop: async () => {
     const report = await pipeline.stop();
-    say({ t: 'stopped', drained: report.drained, unacknowledged: report.unacknowledged });
+    // The stop's own exposure (event revoked, cause stop) was counted in `exposed` by now.
+    say({
+      t: 'stopped',
+      drained: report.drained,
+      unacknowledged: report.unacknowledged,
+      exposed,
+    });
     await built.stop();
   },
 };

@@ -126,9 +126,9 @@ export class ScenarioRun {
     await Promise.all(this.running().map((i) => i.kill('SIGTERM')));
   }
 
-  /** What the group's lost assignments exposed to re-delivery, plus what stops left unacked. */
+  /** What the instances' lost assignments and stops exposed to re-delivery (SIGTERM only). */
   exposed(): number {
-    return this.instances.reduce((sum, i) => sum + i.exposed + i.unacknowledgedAtStop, 0);
+    return this.instances.reduce((sum, i) => sum + i.exposed, 0);
   }
 
   produceAll(ratePerS?: number): Promise<void> {
@@ -256,8 +256,13 @@ const slowSink: Scenario = {
     const rate = Math.round(run.records / (slowMs / 1000)); // the source's records per second
     const perRecordMs = (20 * 1000) / rate; // the sink: a twentieth of that
     const rssBound = 400 * 2 ** 20;
-    const instance = await run.start({ slowSink: { perRecordMs, forMs: slowMs } });
+    // Small queues and demand, so that the backlog stays in Kafka and partitions pause.
+    const instance = await run.start({
+      slowSink: { perRecordMs, forMs: slowMs },
+      highWaterEvents: 200,
+    });
     const started = Date.now();
+    const readyAt = instance.rss.at(-1)?.[0] ?? 0;
     await run.produceAll(rate);
     const slowLeft = slowMs - (Date.now() - started);
     if (slowLeft > 0) await sleep(slowLeft);
@@ -266,7 +271,10 @@ const slowSink: Scenario = {
     const recoverMs = Date.now() - t0;
     await run.stopAll();
     // Plateau: the second half of the slow period holds no more than the first half + 25%.
-    const slowSamples = instance.rss.filter(([t]) => t < slowMs);
+    // Samples of the slow period (from the instance's join; its start-up is not a plateau).
+    const slowSamples = instance.rss
+      .map(([t, r]): [number, number] => [t - readyAt, r])
+      .filter(([t]) => t >= 0 && t < slowMs);
     const half = (a: number, b: number) =>
       Math.max(0, ...slowSamples.filter(([t]) => t >= a && t < b).map(([, r]) => r));
     const first = half(0, slowMs / 2);

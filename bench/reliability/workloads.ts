@@ -23,6 +23,8 @@ export interface InstanceConfig {
   readonly deadLetter?: string;
   /** Sink delay per record while slow, and for how long from start (ms). */
   readonly slowSink?: { readonly perRecordMs: number; readonly forMs: number };
+  /** Source queue high-water mark per partition (events); the source's default otherwise. */
+  readonly highWaterEvents?: number;
   /** pipeline drainTimeoutMs: a SIGTERM exits within it. */
   readonly drainTimeoutMs: number;
 }
@@ -51,6 +53,14 @@ export function workloadPipeline(config: InstanceConfig): WorkloadPipeline {
       topics: [config.input],
       commitIntervalMs: 500,
       rebalanceDrainTimeoutMs: 5_000,
+      ...(config.highWaterEvents
+        ? {
+            queue: {
+              highWaterEvents: config.highWaterEvents,
+              lowWaterEvents: Math.floor(config.highWaterEvents / 2),
+            },
+          }
+        : {}),
       session: { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000, rebalanceTimeoutMs: 20_000 },
     },
     decode: config.deadLetter ? (value) => JSON.parse(String(value)) : undefined,

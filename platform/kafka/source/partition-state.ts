@@ -13,6 +13,8 @@ export interface PartitionState {
   highWatermark: number;
   /** First offset fetched in this assignment, -1 before the first batch. */
   firstOffset: number;
+  /** The last offset this member saw confirmed for the partition before this assignment. */
+  readonly floor: number;
   /** Last committed offset in this assignment, -1 before the first commit. */
   committed: number;
   lastCommitAt: number;

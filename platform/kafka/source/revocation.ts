@@ -43,6 +43,8 @@ export interface PartitionExposure {
   readonly topic: string;
   readonly partition: number;
   readonly first: number;
+  /** Last confirmed commit before this assignment (-1: none seen). */
+  readonly floor: number;
   readonly committed: number;
   readonly handedOutEnd: number;
 }
@@ -53,6 +55,7 @@ export function partitionExposure(state: PartitionState): PartitionExposure {
     topic: state.topic,
     partition: state.partition,
     first: state.firstOffset,
+    floor: state.floor,
     committed: state.committed,
     // Past the last handed-out message: the oldest still buffered, else everything fetched
     // but what a stop dropped from the buffer.
@@ -60,8 +63,13 @@ export function partitionExposure(state: PartitionState): PartitionExposure {
   };
 }
 
-/** Handed-out messages at or above the last confirmed commit (offsets: no gaps assumed). */
+/**
+ * Handed-out messages at or above the last confirmed commit (offsets: no gaps assumed).
+ * Without a commit in this assignment the group's offset is where it began, or lower: a
+ * seek made in the last one can have started this one past it (see nudgeTargets).
+ */
 export function exposureOf(p: PartitionExposure): number {
   if (p.first < 0) return 0;
-  return Math.max(0, p.handedOutEnd - Math.max(p.committed, p.first));
+  const from = p.committed >= 0 ? p.committed : p.floor >= 0 ? Math.min(p.first, p.floor) : p.first;
+  return Math.max(0, p.handedOutEnd - from);
 }

@@ -86,6 +86,8 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
   /** How and when the current rebalance was noticed (undefined: not noticed). */
   private revokeCause: RevocationCause | undefined;
   private revokeAt = 0;
+  /** Per `topic:partition`, the last offset the broker confirmed, whatever the assignment. */
+  private readonly confirmed = new Map<string, number>();
   /** When the source last made kafkajs fetch so that it rejoins (see watchHeartbeat). */
   private nudgedAt = 0;
   /** Drains in progress (a rebalance's and a stop's can overlap), told of every ack. */
@@ -442,7 +444,7 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
       // Noticed before kafkajs: its next heartbeat would rejoin at once, with the messages
       // in flight still unacknowledged. A batch reaches eachBatch first, which holds the
       // rejoin until they are drained and committed.
-      if (cause === 'heartbeat' || cause === 'commit') this.nudge();
+      if (cause === 'heartbeat' || cause === 'commit') this.nudge(false);
     }
     this.setReady(false, 'rebalancing');
     this.committer.commitIfIdle();
@@ -488,7 +490,7 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
       { revokedForMs: now - this.revokeAt, cause: this.revokeCause },
       'no rejoin after a revocation: making the consumer fetch and rejoin',
     );
-    this.nudge();
+    this.nudge(true);
   }
 
   /**
@@ -496,10 +498,12 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
    * makes it rejoin: resumes every partition and seeks those holding buffered records back
    * to their last confirmed offset (see nudgeTargets).
    */
-  private nudge(): void {
+  private nudge(seek: boolean): void {
     this.nudgedAt = Date.now();
     const consumer = this.consumer!;
     consumer.resume(consumer.paused());
+    // A seek outlives the rejoin when kafkajs rejoins before fetching: only when stuck.
+    if (!seek) return;
     for (const target of nudgeTargets(this.stateList)) {
       try {
         consumer.seek(target);
@@ -520,6 +524,9 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
     // Eager rebalancing: every partition was revoked. Drop all buffers and start a new
     // generation everywhere; kafkajs fetches each partition again from the committed offset.
     this.queues.clear();
+    for (const s of this.stateList) {
+      if (s.committed >= 0) this.confirmed.set(`${s.topic}:${s.partition}`, s.committed);
+    }
     // A restarted consumer has a new runner: commit through it once it fetched.
     this.sendCommit = undefined;
     this.states = new Map();
@@ -549,6 +556,7 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
           queue: this.queues.add(topic, partition),
           highWatermark: -1,
           firstOffset: -1,
+          floor: this.confirmed.get(key) ?? -1,
           committed: -1,
           lastCommitAt: 0,
           dropped: 0,
