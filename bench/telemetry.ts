@@ -25,12 +25,21 @@
  * ingestion) into the same pipeline. With no broker or kafkajs sharing the CPU, it shows
  * telemetry's own cost against a much cheaper baseline (`inprocess_*` keys).
  *
+ * The headline ratios are the in-process ones (`headline_*` keys): over Kafka, kafkajs's
+ * own cost dilutes ours. Last, the cost of a real exporter, measured apart: in process,
+ * metrics + 1% tracing with an OTLP/HTTP exporter (@opentelemetry/exporter-trace-otlp-http,
+ * protobuf) sending to a receiver on 127.0.0.1 in a child process, against the dropping
+ * exporter (`otlp_*` keys).
+ *
  * Brokers: KAFKA_BROKERS when set, else a local broker started for the run (make kafka-jars).
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+// Installed with @opentelemetry/sdk-node (a dependency), same 0.30x line as the SDK.
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import {
   BatchSpanProcessor,
   ParentBasedSampler,
@@ -354,6 +363,85 @@ async function compare(label: string, rounds: number, runOne: (mode: Mode) => Pr
   };
 }
 
+/**
+ * A local OTLP/HTTP receiver on 127.0.0.1 in a child process (so its CPU is not this
+ * process's): answers 200 to every POST and counts the bytes. Resolves with its URL.
+ */
+async function startReceiver(): Promise<{ url: string; stop: () => void }> {
+  const script = `
+    const http = require('node:http');
+    let bytes = 0;
+    const server = http.createServer((req, res) => {
+      req.on('data', (c) => { bytes += c.length; });
+      req.on('end', () => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{}'); });
+    });
+    server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+    process.on('SIGTERM', () => { console.error('received ' + bytes + ' bytes'); process.exit(0); });
+  `;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()));
+    child.once('exit', (code) => reject(new Error(`OTLP receiver exited (${code})`)));
+  });
+  return { url: `http://127.0.0.1:${port}/v1/traces`, stop: () => child.kill('SIGTERM') };
+}
+
+/**
+ * What a real exporter adds: in process, metrics + 1% tracing with the dropping exporter
+ * against the same with an OTLP/HTTP exporter (protobuf over HTTP to the local receiver),
+ * alternating, medians of CPU per record.
+ */
+async function otlpCost(
+  rounds: number,
+  records: number,
+  headers: readonly MessageHeaders[],
+  dropping: Tracing,
+) {
+  const receiver = await startReceiver();
+  const otlp: Tracing = {
+    exporter: dropping.exporter,
+    provider: new TracerProvider({
+      sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0.01) }),
+      spanProcessors: [
+        new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: receiver.url }) }),
+      ],
+    }),
+    manager: dropping.manager,
+    registry: dropping.registry,
+  };
+  try {
+    const drop: number[] = [];
+    const real: number[] = [];
+    const off: number[] = [];
+    for (let round = -1; round < rounds; round++) {
+      const o = await runInProcess('off', records, headers, dropping);
+      const d = await runInProcess('tracing', records, headers, dropping);
+      const r = await runInProcess('tracing', records, headers, otlp);
+      if (round < 0) continue; // warm-up
+      off.push(o.cpuMicros);
+      drop.push(d.cpuMicros);
+      real.push(r.cpuMicros);
+      console.log(
+        `otlp round ${round + 1}: off ${o.cpuMicros.toFixed(3)}, tracing (dropping exporter) ${d.cpuMicros.toFixed(3)}, ` +
+          `tracing (OTLP/HTTP exporter) ${r.cpuMicros.toFixed(3)} µs CPU/record`,
+      );
+    }
+    const m = { off: median(off), drop: median(drop), real: median(real) };
+    console.log(
+      `OTLP exporter cost (in process, medians): ${(m.real - m.drop).toFixed(3)} µs CPU/record over the dropping exporter; ` +
+        `metrics + 1% tracing with OTLP export / off = ${(m.off / m.real).toFixed(3)}`,
+    );
+    return {
+      otlp_exporter_cpu_us_per_record: Number((m.real - m.drop).toFixed(3)),
+      inprocess_otlp_tracing_cpu_us_per_record: Number(m.real.toFixed(3)),
+      inprocess_otlp_tracing_ratio: Number((m.off / m.real).toFixed(3)),
+    };
+  } finally {
+    await otlp.provider.shutdown();
+    receiver.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -415,8 +503,16 @@ async function main(): Promise<void> {
     const local = await compare('in-process', rounds, (mode) =>
       runInProcess(mode, inProcessRecords, pool, tracing),
     );
+    const otlp = await otlpCost(rounds, inProcessRecords, pool, tracing);
     const exported = exporter.exported;
     await tracing.provider.shutdown();
+    const inproc = local.figures('inprocess_');
+    // The headline: in process, where kafkajs's own cost does not dilute ours.
+    console.log(
+      `headline (in process, CPU per record): metrics / off ${inproc.inprocess_metrics_ratio}, ` +
+        `metrics + 1% tracing / off ${inproc.inprocess_metrics_tracing_ratio} (goal >= 0.9); ` +
+        `over Kafka (diluted by kafkajs) ${kafka.figures('').metrics_ratio} / ${kafka.figures('').metrics_tracing_ratio}`,
+    );
     console.log(`spans exported (all tracing runs, warm-ups included): ${exported}`);
     const meanBatch = kafka.batchSizes.length > 0 ? median(kafka.batchSizes) : 0;
     console.log(
@@ -430,8 +526,11 @@ async function main(): Promise<void> {
         partitions,
         rounds,
         ratio_basis: 'cpu_time_per_record',
+        headline_metrics_ratio: inproc.inprocess_metrics_ratio,
+        headline_metrics_tracing_ratio: inproc.inprocess_metrics_tracing_ratio,
         ...kafka.figures(''),
-        ...local.figures('inprocess_'),
+        ...inproc,
+        ...otlp,
         spans_exported: exported,
         mean_processor_batch: Number(meanBatch.toFixed(1)),
       }),
