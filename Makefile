@@ -134,6 +134,22 @@ k8s: helm ## Regenerate k8s/ from the chart's default values
 image: ## Build the container image (needs a Docker engine)
 	docker build -t kafka-stages:dev .
 
+.PHONY: k8s-tools
+k8s-tools: ## Build etcd, kube-apiserver, controller-manager, scheduler, kubectl, kwok, controller-gen into .tools/k8s (Go proxy)
+	@bash tools/k8s/build.sh
+
+.PHONY: k8s-up
+k8s-up: k8s-tools ## Start a local control plane with 3 kwok fake nodes (loopback; KUBECONFIG=.k8s/kubeconfig)
+	@bash tools/k8s/cluster.sh up --detach
+
+.PHONY: k8s-down
+k8s-down: ## Stop the local control plane
+	@bash tools/k8s/cluster.sh down
+
+.PHONY: test-k8s
+test-k8s: deps helm build kafka-jars k8s-tools ## The chart in a real control plane: CRDs, every scenario, upgrade, rollback, PDB, the pods run locally
+	bash tools/k8s/test.sh
+
 ##@ Build and tools
 
 .PHONY: build
