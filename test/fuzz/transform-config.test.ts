@@ -50,13 +50,19 @@ function transformPath(p: Path): string {
 }
 
 /**
- * Known bug, reported to the lead: a bad duration is quoted whole, so a value JSON cannot
- * write (a bigint, or a loop that a YAML alias makes) throws a TypeError out of the
- * validation, and a long one makes a problem as long as itself. A duration is a schema that
- * takes anything and converts it (`z.unknown().transform`); `window` takes a duration too.
+ * Known bug, reported to the lead: a bad duration, regular expression, name pattern or label
+ * matcher is quoted whole, so a value JSON cannot write (a bigint, or a loop that a YAML
+ * alias makes) throws a TypeError out of the validation, and a long one makes a problem as
+ * long as itself. A duration is a schema that takes anything and converts it
+ * (`z.unknown().transform`; `window` takes one too); the others are strings with a check of
+ * their own (`compiled()` in config-schema.ts).
  */
-function durationBug(at: string, value: unknown, schema: z.ZodType): string | undefined {
-  if (defOf(unwrap(schema)).type !== 'unknown' && !/window$/.test(at)) return undefined;
+function quotedWholeBug(at: string, value: unknown, schema: z.ZodType): string | undefined {
+  const inner = defOf(unwrap(schema));
+  const duration = inner.type === 'unknown' || /window$/.test(at);
+  const compiled =
+    inner.type === 'string' && (inner.checks ?? []).some((c) => c._zod.def.check === 'custom');
+  if (!duration && !compiled) return undefined;
   try {
     const text = JSON.stringify(value);
     return text !== undefined && text.length > 200 ? 'quoted whole' : undefined;
@@ -74,7 +80,7 @@ const common = {
     (error as TransformConfigError).problems.map((p) => `${p.path}: ${p.message}`),
   // The transformer lists every problem at once, so one run shows all there is to fix.
   listsEveryProblem: true,
-  knownBug: durationBug,
+  knownBug: quotedWholeBug,
 };
 
 const asObject: FuzzTarget = {
@@ -170,13 +176,23 @@ describe('transformer config from damaged YAML text', () => {
   const minimal =
     'input: { topics: [{ name: in, format: influx }] }\noutput: { topic: out }\ndead_letter: { topic: dlq }\n';
 
-  // Known bug, reported to the lead (see durationBug): today a TypeError, "Converting
-  // circular structure to JSON". Make it a plain `it` once fixed, and drop durationBug.
+  // Known bug, reported to the lead (see quotedWholeBug): today a TypeError, "Converting
+  // circular structure to JSON". Make it a plain `it` once fixed, and drop quotedWholeBug.
   it.failing('refuses a duration that refers to itself (today: a raw TypeError)', () => {
     expect(loadsOrRefuses(`${minimal}limits: { max_future: &a [*a] }\n`)).toBe('refused');
   });
 
   // Known bug, reported to the lead: the problem quotes the 5 000 characters whole.
+  it.failing('shortens a long bad regular expression in the problem (today: quoted whole)', () => {
+    try {
+      loadConfig(`${minimal}relabel: [{ action: drop, regex: "(${'x'.repeat(5_000)}" }]\n`);
+    } catch (error) {
+      expect((error as Error).message.length).toBeLessThan(600);
+      return;
+    }
+    throw new Error('accepted');
+  });
+
   it.failing('shortens a long bad duration in the problem (today: quoted whole)', () => {
     try {
       loadConfig(`${minimal}rate: { names: [a], stale_after: ${'x'.repeat(5_000)} }\n`);
