@@ -1,9 +1,9 @@
+import { isThenable } from '../../stages/index';
 import { type Message, markFailed } from '../message/message';
 import type { Telemetry } from '../telemetry/telemetry';
 import { acknowledge } from './acknowledge';
 import type { Batch } from './batch-accumulator';
 import type { DeadLetterer } from './dead-letter';
-import { isThenable } from './is-thenable';
 import type { RetryOptions, SinkContext } from './options';
 import { asError, backoffDelay, isTransient, type Sleep } from './retry';
 

@@ -1,5 +1,5 @@
+import { isThenable } from '../../stages/index';
 import { isFailed, type Message, markFailed } from '../message/message';
-import { isThenable } from './is-thenable';
 import type { Decode, HandleBatch, HandleMessage, RetryOptions } from './options';
 import { asError, backoffDelay, type Sleep } from './retry';
 

@@ -1,10 +1,10 @@
 import { performance } from 'node:perf_hooks';
+import { isThenable } from '../../stages/index';
 import { type Message, type MessageStatus, markFailed } from '../message/message';
 import type { Telemetry } from '../telemetry/telemetry';
 import { acknowledge } from './acknowledge';
 import type { DeadLetterer } from './dead-letter';
 import { type HandleSettings, handleMessages } from './handle-messages';
-import { isThenable } from './is-thenable';
 import { isMarker } from './repartition/hop-headers';
 import { asError } from './retry';
 

@@ -114,6 +114,8 @@ export function buildKafkaHop(
             groupId,
             settle: (messages: readonly Message[]) =>
               firstSource?.settle(messages as readonly SourceMessage[]),
+            committed: (topic: string, partition: number, offset: number) =>
+              firstSource?.committedExternally(topic, partition, offset),
           }),
         }
       : {}),
@@ -130,6 +132,9 @@ export function buildKafkaHop(
     topics: [topic],
     // An internal topic is read from its start when the group has no offset for it yet.
     startFrom: 'earliest',
+    // On stop, what the stateful stage holds (open windows) is never acknowledged: wait only
+    // for results in flight, then leave it to be read again after a restart.
+    shutdownTimeoutMs: 3_000,
     ...(delivery.exactlyOnce ? { commits: 'external' } : {}),
   } as KafkaSourceOptionsInput;
   const checkpoints: CheckpointStore = {
@@ -154,6 +159,10 @@ export function buildKafkaHop(
     outputProducers && outputTopic
       ? {
           async commit(partition, records, done, metadata) {
+            const started = performance.now();
+            let committedOffset: number | undefined;
+            // Not under a `commit` span: those start traces of their own, and the results' send
+            // span must stay in the trace of the batch that closed their windows.
             await outputProducers.run(topic, partition, async (txn) => {
               if (records.length > 0) {
                 await telemetry.traceSend(outputTopic, records.length, (context) => {
@@ -178,7 +187,15 @@ export function buildKafkaHop(
                 consumerGroupId: groupId,
                 topics: [{ topic, partitions: [committed] }],
               });
+              committedOffset = offset;
             });
+            if (committedOffset !== undefined) {
+              nextSource?.committedExternally(topic, partition, committedOffset);
+            }
+            // The transaction's commit is the commit of the offsets, and the delivery of the
+            // results: the same metrics as a source's commit and a sink's confirmation.
+            telemetry.recordCommit(topic, (performance.now() - started) / 1000);
+            if (done.length > 0) telemetry.recordDelivered(outputTopic, done, Date.now());
           },
         }
       : undefined;
@@ -270,8 +287,18 @@ async function writersOf(kafka: Kafka, topics: unknown): Promise<string[]> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const metadata = await admin.fetchTopicMetadata({ topics: names });
-    return metadata.topics.flatMap((t) => t.partitions.map((p) => `${t.name}/${p.partitionId}`));
+    // Metadata right after a topic was created can say "not the leader" for a moment.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const metadata = await admin.fetchTopicMetadata({ topics: names });
+        return metadata.topics.flatMap((t) =>
+          t.partitions.map((p) => `${t.name}/${p.partitionId}`),
+        );
+      } catch (error) {
+        if ((error as { retriable?: unknown }).retriable !== true || attempt >= 10) throw error;
+        await new Promise((r) => setTimeout(r, 300 * attempt));
+      }
+    }
   } finally {
     await admin.disconnect();
   }

@@ -18,6 +18,8 @@ export interface WriterTransactions {
    * commit now (undefined: nothing to commit, e.g. a rebalance replaced the assignment).
    */
   readonly settle: (messages: readonly Message[]) => number | undefined;
+  /** The transaction committed `offset` for the input partition (lag, commit age). */
+  readonly committed: (topic: string, partition: number, offset: number) => void;
 }
 
 export interface RepartitionWriterSettings {
@@ -129,7 +131,12 @@ export class RepartitionWriter {
         const out = this.recordsOf(list, writer, reached);
         out.push(...this.markers(reached));
         const { topic, partition } = list[0]!;
+        const telemetry = this.settings.telemetry ?? noopTelemetry;
+        const started = performance.now();
+        let committedOffset: number | undefined;
         try {
+          // Not under a `commit` span (those start traces of their own): the send span stays
+          // in the trace of the batch.
           await transactions.producers.run(topic, partition, async (txn) => {
             await this.traced(out, (records) =>
               txn.sendBatch({
@@ -138,6 +145,7 @@ export class RepartitionWriter {
               }),
             );
             const offset = transactions.settle(list);
+            committedOffset = offset;
             if (offset !== undefined) {
               await txn.sendOffsets({
                 consumerGroupId: transactions.groupId,
@@ -145,6 +153,9 @@ export class RepartitionWriter {
               });
             }
           });
+          telemetry.recordCommit(topic, (performance.now() - started) / 1000);
+          if (committedOffset !== undefined)
+            transactions.committed(topic, partition, committedOffset);
           this.advance(reached);
         } catch (error) {
           // Another instance owns the partition: what this one did is void, and it reads
@@ -229,8 +240,8 @@ export class RepartitionWriter {
   ): Promise<T> {
     const telemetry = this.settings.telemetry ?? noopTelemetry;
     return telemetry.traceSend(this.settings.topic, records.length, (context) => {
+      // Markers too: a window their progress closes continues the trace of this send.
       for (const r of records) {
-        if (r.headers?.[HOP_HEADERS.marker] !== undefined) continue;
         telemetry.injectContext(r.headers as Record<string, string | Buffer>, context);
       }
       return send(records);

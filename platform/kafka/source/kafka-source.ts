@@ -185,6 +185,11 @@ export class KafkaSource extends Producer<SourceMessage> {
     return this.core.committable(topic, partition);
   }
 
+  /** The writer of the results committed `offset` in its transaction (`commits: 'external'`). */
+  committedExternally(topic: string, partition: number, offset: number): void {
+    this.core.committedExternally(topic, partition, offset);
+  }
+
   /** Commits what finished now. */
   commit(): Promise<void> {
     return this.core.commit();

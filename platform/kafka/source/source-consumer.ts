@@ -202,6 +202,17 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
     return this.states.get(topic)?.get(partition)?.tracker.committable();
   }
 
+  /**
+   * For `commits: 'external'`: the writer of the results committed `offset` (in its
+   * transaction). Lag and commit age then read as for the source's own commits.
+   */
+  committedExternally(topic: string, partition: number, offset: number): void {
+    const state = this.states.get(topic)?.get(partition);
+    if (!state) return;
+    if (offset > state.committed) state.committed = offset;
+    state.lastCommitAt = Date.now();
+  }
+
   /** Handed-out messages not yet acknowledged, in the current assignment. */
   inFlight(): number {
     let n = 0;

@@ -163,12 +163,17 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
     }
     const out: Message[] = [];
     let trace: Context | undefined;
-    if (data.length > 0) {
-      // What this batch emits continues its `process` span (linked to every input's trace).
-      const handled = telemetry.traceBatch(this.name, data[0]!.topic, data, () => {
+    // What this batch emits continues its `process` span, linked to every input's trace; a
+    // batch of markers only (progress that closes windows) links the writers' sends.
+    const traced = data.length > 0 ? data : skipped;
+    let handled: StatefulResult | undefined;
+    if (traced.length > 0) {
+      handled = telemetry.traceBatch(this.name, traced[0]!.topic, traced, () => {
         trace = context.active();
-        return handler.handle(data, now);
+        return data.length > 0 ? handler.handle(data, now) : undefined;
       });
+    }
+    if (handled) {
       await this.refuse(data);
       out.push(...(await this.emit(handled, now, trace)));
     }
@@ -232,7 +237,11 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
     trace?: Context,
   ): Message[] | Promise<Message[]> {
     if (result.emit.length === 0 && result.done.length === 0) return [];
-    if (this.settings.transactional) return this.commit(result).then(() => []);
+    if (this.settings.transactional) {
+      // Inside the batch's trace: the send span of the results descends from its process span.
+      const within = trace ?? context.active();
+      return context.with(within, () => this.commit(result)).then(() => []);
+    }
     const entry = { watermark: this.settings.handler.watermark, settled: false };
     this.unconfirmed.push(entry);
     const origin = { topic: this.settings.outputLabel, now, trace };

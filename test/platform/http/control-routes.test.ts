@@ -66,7 +66,7 @@ describe('control routes', () => {
     const res = await post(server, '/control/pause', 'not json');
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toBe('Bearer realm="kafka-stages"');
-    expect((await res.json()).error.code).toBe('unauthorized');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
   });
 
   it('refuses a body that is not JSON with 400 and says so', async () => {

@@ -118,6 +118,8 @@ export interface Coverage {
   wholeDuplicates: number;
   /** Extra emitted versions that differ from the reference (partial copies). */
   partialDuplicates: number;
+  /** Up to 5 partial copies: key, reference count, emitted count. */
+  partialExamples?: string[];
 }
 
 /** Compares the output records (JSON aggregates) with the reference, window by window and group by group. */
@@ -146,6 +148,10 @@ export function coverage(values: string[], expected: Map<string, RefWindow<numbe
         equal++;
       } catch {
         result.partialDuplicates++;
+        result.partialExamples ??= [];
+        if (result.partialExamples.length < 5) {
+          result.partialExamples.push(`${key}: ${w.points.length} vs ${String(o.count)}`);
+        }
       }
     }
     if (equal === 0) result.missing.push(key);

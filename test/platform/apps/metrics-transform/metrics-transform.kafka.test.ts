@@ -194,7 +194,7 @@ describe('metrics-transform through real topics', () => {
       process.stderr.write(
         `SIGKILL test: ${expected.size} reference windows, ${values.length} emitted ` +
           `(at least ${beforeRestart} before the kill), ` +
-          `${result.wholeDuplicates} whole duplicates, ${result.partialDuplicates} partial copies\n`,
+          `${result.wholeDuplicates} whole duplicates, ${result.partialDuplicates} partial copies ${JSON.stringify(result.partialExamples ?? [])}\n`,
       );
       if (result.missing.length > 0) {
         // What a missing window looked like: the reference count against each emitted copy.

@@ -85,7 +85,7 @@ colour: blue
         '  - aggregations[0].lateness: lateness "2d" (172800000 ms) is out of range; allowed: 0 ms to 86400000 ms',
         '  - aggregations[0].stats[1]: Invalid option: expected one of "count"|"sum"|"min"|"max"|"avg"|"last"|"p50"|"p90"|"p99"',
         '  - aggregations[1].window.hop: hop 20000 ms is longer than the window size 10000 ms; allowed: hop ≤ size',
-        "  - (root): unknown key 'colour'; allowed: pipeline, input, limits, filters, relabel, units, rate, aggregations, unaggregated, watermark, output, dead_letter",
+        "  - (root): unknown key 'colour'; allowed: pipeline, input, limits, filters, relabel, units, rate, aggregations, unaggregated, watermark, output, dead_letter, processing, commit_interval, repartition_partitions",
       ].join('\n'),
     );
   });
