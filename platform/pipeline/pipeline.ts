@@ -104,6 +104,7 @@ export class Pipeline {
           stateful: next.stateful,
           checkpoints: hop.checkpoints,
           ...(hop.transactionalOutput ? { transactional: hop.transactionalOutput } : {}),
+          commitIntervalMs,
         }),
       ];
       hop.bind(this.parts[0]!.source, this.parts[1]!.source);

@@ -62,6 +62,7 @@ export interface TopologyDeps {
     readonly stateful: StatefulOptions | undefined;
     readonly checkpoints?: CheckpointStore;
     readonly transactional?: TransactionalOutput;
+    readonly commitIntervalMs?: number;
   };
 }
 
@@ -123,6 +124,7 @@ export function buildTopology(options: ValidPipelineOptions, deps: TopologyDeps)
           outputLabel: name,
           ...(deps.hop!.checkpoints ? { checkpoints: deps.hop!.checkpoints } : {}),
           ...(deps.hop!.transactional ? { transactional: deps.hop!.transactional } : {}),
+          ...(deps.hop!.commitIntervalMs ? { commitIntervalMs: deps.hop!.commitIntervalMs } : {}),
           onFenced: (partition, error) =>
             logger.warn(
               { err: error, partition },

@@ -55,6 +55,8 @@ export interface StatefulStageSettings {
    * partition, with the offsets and the checkpoint; nothing is passed downstream.
    */
   readonly transactional?: TransactionalOutput;
+  /** Exactly once: how long results gather before their transaction. Default 0: each batch. */
+  readonly commitIntervalMs?: number;
   /** Told when a transaction was refused because another instance owns the partition. */
   readonly onFenced?: (partition: number, error: Error) => void;
   readonly now?: () => number;
@@ -84,6 +86,10 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
   /** Emissions not confirmed yet, oldest first, with the watermark each one reached. */
   private readonly unconfirmed: { watermark: number; settled: boolean }[] = [];
   private confirmed = Number.NEGATIVE_INFINITY;
+  /** Exactly once: results waiting for the next transaction, and when the last one went. */
+  private readonly gathered: StatefulResult[] = [];
+  private gatheredTrace: Context | undefined;
+  private lastCommit = 0;
   private readonly now: () => number;
 
   constructor(
@@ -196,6 +202,7 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
     if (message !== TICK) return undefined;
     const now = this.now();
     const out = await this.emit(this.advance(now), now);
+    if (this.settings.transactional && this.gathered.length > 0) await this.flush(now);
     return out.length > 0 ? out : undefined;
   }
 
@@ -209,6 +216,7 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
     this.generations.clear();
     this.dedup.reset();
     this.unconfirmed.length = 0;
+    this.gathered.length = 0;
     this.confirmed = Number.NEGATIVE_INFINITY;
     handler.reset();
     let floor = Number.POSITIVE_INFINITY;
@@ -238,9 +246,12 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
   ): Message[] | Promise<Message[]> {
     if (result.emit.length === 0 && result.done.length === 0) return [];
     if (this.settings.transactional) {
-      // Inside the batch's trace: the send span of the results descends from its process span.
-      const within = trace ?? context.active();
-      return context.with(within, () => this.commit(result)).then(() => []);
+      // Results gather for up to `commitIntervalMs`, then go in one transaction per
+      // partition (a transaction per batch would bound throughput by its round trips).
+      this.gathered.push(result);
+      this.gatheredTrace ??= trace;
+      if (now - this.lastCommit < (this.settings.commitIntervalMs ?? 0)) return [];
+      return this.flush(now).then(() => []);
     }
     const entry = { watermark: this.settings.handler.watermark, settled: false };
     this.unconfirmed.push(entry);
@@ -252,6 +263,21 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
         if (first.watermark > this.confirmed) this.confirmed = first.watermark;
       }
     });
+  }
+
+  /** Exactly once: commits what gathered since the last transaction. */
+  private flush(now: number): Promise<void> {
+    const results = this.gathered.splice(0);
+    const trace = this.gatheredTrace;
+    this.gatheredTrace = undefined;
+    this.lastCommit = now;
+    if (results.length === 0) return Promise.resolve();
+    const merged: StatefulResult = {
+      emit: results.flatMap((r) => r.emit),
+      done: results.flatMap((r) => r.done),
+    };
+    // Inside the batch's trace: the send span of the results descends from its process span.
+    return context.with(trace ?? context.active(), () => this.commit(merged));
   }
 
   /**
