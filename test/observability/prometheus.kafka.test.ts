@@ -261,15 +261,11 @@ describe('a real Prometheus scraping the running transformer', () => {
     }
   });
 
-  // Known gap, kept visible: with processing exactly_once (the transformer's default to
-  // Kafka) the sources commit nothing themselves (the transactions carry the offsets), so
-  // no partition reports a commit: kafka_stages_source_lag_records,
-  // kafka_stages_source_last_commit_age_seconds and the commit-duration histogram have no
-  // series, their dashboard panels stay empty and KafkaStagesConsumerLagGrowing and
-  // KafkaStagesNoProgress cannot fire. `failing` passes while that holds; once the
-  // transactional commits report to the sources' telemetry, this reports a failure: turn it
-  // into a plain `it`.
-  it.failing('exactly_once: the lag and commit series exist (the sources report their transactional commits)', async () => {
+  // With processing exactly_once (the transformer's default to Kafka) the sources commit
+  // nothing themselves: the transactions carry the offsets, and report each commit to their
+  // source, so lag, commit age and the commit-duration histogram have series as with the
+  // sources' own commits (and KafkaStagesConsumerLagGrowing / NoProgress can fire).
+  it('exactly_once: the lag and commit series exist (the sources report their transactional commits)', async () => {
     const topics = {
       input: uniqueName('prom-eos-in'),
       output: uniqueName('prom-eos-out'),
