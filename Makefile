@@ -94,8 +94,9 @@ reliability: build kafka-jars ## Faults against a local broker (SIGKILL, scaling
 	$(NODE) dist/bench/reliability.js $(if $(QUICK),--quick,)
 
 .PHONY: bench-transform
-bench-transform: build kafka-jars ## The metric transformer: throughput, CPU, RSS, p99 latency
+bench-transform: build kafka-jars ## The metric transformer: throughput, CPU, RSS, p99 latency; then the OTLP input and remote-write paths
 	$(NODE) dist/bench/transform.js
+	$(NODE) dist/bench/transform-ecosystem.js
 
 .PHONY: bench-peers
 bench-peers: build kafka-jars ## Against the peers: ConsumerPerformance, raw kafkajs, Kafka Streams (built from bench/peers/); ROUNDS=, SAMPLES=
