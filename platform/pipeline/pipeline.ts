@@ -48,6 +48,7 @@ export class Pipeline {
   readonly hop: Hop | undefined;
   private readonly telemetry: Telemetry;
   private stopping: Promise<PipelineStopReport> | undefined;
+  private unobserveHop: (() => void) | undefined;
   private readonly finished: Promise<StopReason>;
 
   constructor(options: PipelineOptions, deps: PipelineDependencies = {}) {
@@ -130,7 +131,22 @@ export class Pipeline {
    * that what the first part writes is read at once. Resolves once every source started.
    */
   async start(): Promise<void> {
-    if (this.hop) await this.hop.start();
+    const hop = this.hop;
+    if (hop) {
+      await hop.start();
+      // `/topology` and the live page draw the hop: the first part's sink stage writes the
+      // internal topic, the next part's source reads it.
+      const step = this.options.repartition!.step;
+      this.unobserveHop = this.telemetry.observe({
+        hops: () => [
+          {
+            from: `${this.name}.sink.${step}.0`,
+            to: `${this.name}.${step}.source`,
+            topic: hop.topic,
+          },
+        ],
+      });
+    }
     for (const part of [...this.parts].reverse()) await part.start();
   }
 
@@ -168,6 +184,7 @@ export class Pipeline {
       if (part === this.parts[0] && this.hop) await this.hop.stopWriter();
     }
     await this.hop?.stop();
+    this.unobserveHop?.();
     return { drained, unacknowledged, seconds: (Date.now() - started) / 1000 };
   }
 }
