@@ -12,6 +12,7 @@ import type { CheckpointStore } from '../../pipeline/stateful/stateful-stage';
 import { noopTelemetry, type Telemetry } from '../../telemetry/telemetry';
 import { clientOptionsSchema } from '../client/client-options';
 import { createKafka } from '../client/create-kafka';
+import { KafkaOptionsError } from '../errors';
 import { KafkaSource } from '../source/kafka-source';
 import type { KafkaSourceOptionsInput } from '../source/options';
 import type { SourceMessage } from '../source/source-message';
@@ -84,6 +85,13 @@ export function buildKafkaHop(
   delivery: HopDelivery = { exactlyOnce: false },
 ): KafkaHop {
   const given = source as { kafka?: Kafka; client?: unknown };
+  if (given.client === undefined) {
+    throw new KafkaOptionsError(
+      `Pipeline '${pipeline}': source.kafka is a shared kafkajs client; allowed with repartition: source.client (connection settings), since each part's consumer of the one group needs a client of its own`,
+      'Pipeline',
+      'source.kafka',
+    );
+  }
   const kafka = given.kafka ?? createKafka(clientOptionsSchema.parse(given.client ?? {}), logger);
   const topic = repartitionTopic(pipeline, options.step);
   const groupId = (source as { groupId: string }).groupId;
@@ -126,9 +134,12 @@ export function buildKafkaHop(
     name: _n,
     ...connection
   } = source as KafkaSourceOptionsInput & { name?: unknown };
+  // The next part's consumer gets a kafkajs client of its own: kafkajs keeps a group's
+  // committed offsets per client, and a rejoin of one consumer clears the other's (a crash
+  // in its offset manager), so two consumers of one group must not share a client.
   const sourceOptions = {
     ...connection,
-    kafka,
+    ...(given.client !== undefined ? {} : { kafka }),
     topics: [topic],
     // An internal topic is read from its start when the group has no offset for it yet.
     startFrom: 'earliest',

@@ -98,7 +98,7 @@ export async function startMetricsTransform(
   const remoteWrite = remoteWriteSink(config);
   const pipelineOptions = transformPipelineOptions(config, {
     ...(remoteWrite ? { outputSink: remoteWrite } : {}),
-    kafka,
+    client,
     telemetry,
     counts,
     startFrom: options.startFrom ?? 'committed',

@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { ClientOptionsInput } from '../../../kafka/client/client-options';
 import { type Message, markFailed, rejectPart } from '../../../message/message';
 import type { PipelineOptions, SinkObject } from '../../../pipeline/options';
 import type { RepartitionRecord } from '../../../pipeline/repartition/repartition-options';
@@ -13,7 +13,12 @@ import { WindowHandler } from './window-handler';
 
 /** What the transformer pipeline needs besides its configuration. */
 export interface TransformPipelineSettings {
-  readonly kafka: Kafka;
+  /**
+   * Connection settings. Each part of the pipeline makes its own kafkajs client from them:
+   * two consumers of one group must not share a client (kafkajs keeps the group's offsets per
+   * client, and one consumer's rejoin clears the other's).
+   */
+  readonly client: ClientOptionsInput;
   readonly telemetry?: Telemetry;
   readonly startFrom?: 'committed' | 'earliest' | 'latest';
   /** Partitions of the repartition topic (default 6). */
@@ -63,7 +68,7 @@ export function transformPipelineOptions(
     name: config.pipeline,
     source: {
       name: `${config.pipeline}.source`,
-      kafka: settings.kafka,
+      client: settings.client,
       groupId: config.input.group_id,
       topics: config.input.topics.map((t) => t.name),
       startFrom: settings.startFrom ?? 'committed',

@@ -12,8 +12,8 @@ import { createPipeline, type Pipeline } from '../../../../../platform/pipeline/
 import {
   consumeAll,
   createTopic,
-  newKafka,
   produceRecords,
+  testBrokers,
   uniqueName,
 } from '../../../../support/kafka';
 
@@ -107,7 +107,7 @@ async function run(
       pipelines.push(
         createPipeline(
           transformPipelineOptions(config, {
-            kafka: newKafka(uniqueName(`mt-scale-${i}`)),
+            client: { brokers: testBrokers(), clientId: uniqueName(`mt-scale-${i}`) },
             startFrom: 'earliest',
             partitions: 6,
             onHandler: (h) => handlers.push(h),
