@@ -247,7 +247,8 @@ describe('SourceConsumer against a broker', () => {
     };
 
     const earliest = await collect({ startFrom: 'earliest' }, 30);
-    expect(earliest.values).toHaveLength(30);
+    // Every record once at least: a starved member may rejoin and be handed records again.
+    expect(new Set(earliest.values).size).toBe(30);
     const byTime = await collect({ startFrom: { timestamp: between } }, 10);
     expect(byTime.values.sort()).toEqual(
       records(10, 'after')
