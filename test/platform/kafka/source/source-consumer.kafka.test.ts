@@ -178,8 +178,12 @@ describe('SourceConsumer against a broker', () => {
     await source.start();
     let received = 0;
     const distinct = new Set<string>();
+    // What the topic holds (a retried produce can have written a record twice): wait for all.
+    const ends = await endOffsets(topic);
+    let total = 0;
+    for (const end of ends.values()) total += end;
     const deadline = Date.now() + 150_000;
-    while (distinct.size < 6_000 && Date.now() < deadline) {
+    while (distinct.size < total && Date.now() < deadline) {
       for (const s of source.snapshot())
         maxPerPartition = Math.max(maxPerPartition, s.bufferedEvents);
       maxTotal = Math.max(maxTotal, source.bufferedEvents);
@@ -208,7 +212,6 @@ describe('SourceConsumer against a broker', () => {
     process.stderr.write(
       `slow consumer: max buffered per partition ${maxPerPartition} (bound ${Math.floor(bound)}), total ${maxTotal}, ${history.length} pause/resume events\n`,
     );
-    const ends = await endOffsets(topic);
     const duplicates = received - distinct.size;
     process.stderr.write(`slow consumer: ${assignments} assignment(s), ${duplicates} duplicates\n`);
     for (const [partition, list] of offsets) {
