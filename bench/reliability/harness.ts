@@ -13,7 +13,7 @@ import {
   type RestartedBroker,
   restartLocalBroker,
 } from '../../platform/kafka/local-broker/restart';
-import type { BadRecords, InstanceConfig, ReadRecord, Workload } from './workloads';
+import type { BadRecords, InputRecord, InstanceConfig, ReadRecord, Workload } from './workloads';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -134,7 +134,21 @@ export class Cluster {
     });
   }
 
-  /** Produces records [from, to) of `workload`, `ratePerS` at most when given. */
+  /** Sum of the offsets `groupId` committed on `topic` (records it settled). */
+  async committed(groupId: string, topic: string): Promise<number> {
+    return this.withAdmin(async (admin) => {
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      return (committed?.partitions ?? []).reduce(
+        (sum, p) => sum + Math.max(0, Number(p.offset)),
+        0,
+      );
+    });
+  }
+
+  /**
+   * Produces records [from, to) of `workload`, `ratePerS` at most when given; then, when
+   * `to` is the run's last record, the workload's tail.
+   */
   async produce(
     topic: string,
     workload: Workload,
@@ -142,34 +156,81 @@ export class Cluster {
     from: number,
     to: number,
     ratePerS?: number,
+    records = to,
   ): Promise<void> {
     const producer = this.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     try {
       const chunk = ratePerS ? Math.max(1, Math.round(ratePerS / 10)) : 5_000;
       const started = Date.now();
-      for (let i = from; i < to; i += chunk) {
-        const end = Math.min(to, i + chunk);
-        const messages = [];
-        for (let j = i; j < end; j++) messages.push(workload.record(j, bad));
+      const send = async (messages: InputRecord[]) => {
         // A topic created a moment ago can still be unknown to the partition's leader.
         for (let attempt = 1; ; attempt++) {
           try {
             await producer.send({ topic, acks: -1, messages });
-            break;
+            return;
           } catch (error) {
             if (attempt >= 30 || !(error as { retriable?: boolean }).retriable) throw error;
             await sleep(500);
           }
         }
+      };
+      for (let i = from; i < to; i += chunk) {
+        const end = Math.min(to, i + chunk);
+        const messages: InputRecord[] = [];
+        for (let j = i; j < end; j++) messages.push(workload.record(j, bad));
+        await send(messages);
         if (ratePerS) {
           const due = started + ((end - from) / ratePerS) * 1000;
           if (due > Date.now()) await sleep(due - Date.now());
         }
       }
+      const tail = to === records ? workload.tail?.(records) : undefined;
+      if (tail && tail.length > 0) await send(tail);
     } finally {
       await producer.disconnect();
     }
+  }
+
+  /**
+   * A `read_committed` reader of `topic` that runs until stopped: what a downstream consumer
+   * of a transactional output sees, record by record, while the scenario's faults happen.
+   */
+  async follow(topic: string): Promise<Follower> {
+    const consumer = this.kafka.consumer({
+      groupId: `follower-${topic}-${Date.now()}`,
+      readUncommitted: false,
+    });
+    const records: ReadRecord[] = [];
+    // The last offset each partition's fetches reached, control records (transaction
+    // markers) included: kafkajs reports batches of markers only through this event.
+    const reached = new Map<number, number>();
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      const at = Number(payload.lastOffset);
+      if (at > (reached.get(payload.partition) ?? -1)) reached.set(payload.partition, at);
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        for (const m of batch.messages) {
+          const headers: Record<string, string> = {};
+          for (const [k, v] of Object.entries(m.headers ?? {})) headers[k] = String(v);
+          records.push({ value: String(m.value), headers });
+        }
+      },
+    });
+    return {
+      records,
+      caughtUp: async () => {
+        const ends = await this.withAdmin((admin) => admin.fetchTopicOffsets(topic));
+        return ends.every(
+          (e) => Number(e.high) === 0 || (reached.get(e.partition) ?? -1) >= Number(e.high) - 1,
+        );
+      },
+      stop: () => consumer.disconnect(),
+    };
   }
 
   /** Every record of `topic`, read with a fresh group. */
@@ -208,6 +269,15 @@ export class Cluster {
     }
     return out;
   }
+}
+
+/** A reader that follows a topic (see Cluster.follow). */
+export interface Follower {
+  /** What it read so far, in the order read. */
+  readonly records: readonly ReadRecord[];
+  /** True once it read up to the end of every partition (open transactions hold it back). */
+  caughtUp(): Promise<boolean>;
+  stop(): Promise<void>;
 }
 
 /** A pipeline instance in a child process. */

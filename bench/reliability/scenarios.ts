@@ -1,7 +1,7 @@
 // The faults of `make reliability`, one function each. A scenario drives instances and the
 // broker through one fault while a workload's records flow, and says what it checked; the
 // runner (../reliability.ts) reads the topics afterwards and fills the row.
-import { type Cluster, Instance, sleep } from './harness';
+import { type Cluster, type Follower, Instance, sleep } from './harness';
 import { type BadRecords, type InstanceConfig, NO_BAD_RECORDS, type Workload } from './workloads';
 
 export const PARTITIONS = 6;
@@ -38,6 +38,8 @@ export class ScenarioRun {
   readonly output: string;
   readonly deadLetter: string;
   readonly groupId: string;
+  /** The read_committed reader of the output (exactly-once workloads), once started. */
+  follower: Follower | undefined;
 
   constructor(
     readonly cluster: Cluster,
@@ -56,13 +58,13 @@ export class ScenarioRun {
   /** Starts one more instance in the group and waits until it joined. */
   async start(extra: Partial<InstanceConfig> = {}): Promise<Instance> {
     const instance = new Instance({
-      workload: 'identity',
+      workload: this.workload.name,
       name: `${this.groupId}-${this.instances.length}`,
       brokers: [this.cluster.bootstrap],
       groupId: this.groupId,
       input: this.input,
       output: this.output,
-      deadLetter: this.bad === NO_BAD_RECORDS ? undefined : this.deadLetter,
+      deadLetter: this.usesDeadLetter ? this.deadLetter : undefined,
       drainTimeoutMs: DRAIN_TIMEOUT_MS,
       ...extra,
     });
@@ -75,8 +77,19 @@ export class ScenarioRun {
     return this.instances.filter((i) => i.running);
   }
 
-  /** Records in the output and dead-letter topics (duplicates included). */
+  /** Whether the instances get the dead-letter topic (the transformer always needs one). */
+  get usesDeadLetter(): boolean {
+    return this.bad !== NO_BAD_RECORDS || this.workload.exactlyOnce;
+  }
+
+  /**
+   * Progress: records in the output and dead-letter topics (duplicates included), or the
+   * input records the group committed, as the workload measures it.
+   */
   async delivered(): Promise<number> {
+    if (this.workload.progress === 'committed-input') {
+      return this.cluster.committed(this.groupId, this.input);
+    }
     const dead = this.bad === NO_BAD_RECORDS ? 0 : await this.cluster.count(this.deadLetter);
     return (await this.cluster.count(this.output)) + dead;
   }
@@ -111,10 +124,15 @@ export class ScenarioRun {
     return this.cluster.caughtUp(this.groupId, this.input).catch(() => false);
   }
 
-  /** Waits until the group committed the end of the input: every record was settled. */
+  /**
+   * Waits until the group committed the end of the input (every record was settled) and,
+   * for a workload that says when its output is complete, until it is.
+   */
   async waitDone(timeoutMs = 900_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (!(await this.caughtUp())) {
+    const complete = () =>
+      !this.workload.complete || this.workload.complete(this.records, this.follower?.records ?? []);
+    while (!(await this.caughtUp()) || !complete()) {
       if (Date.now() > deadline)
         throw new Error(`${this.groupId}: not caught up in ${timeoutMs} ms`);
       await sleep(500);
@@ -149,6 +167,28 @@ const kill5: Scenario = {
     for (let k = 1; k <= 5; k++) {
       await run.waitFor(k / 7);
       await run.running()[0]!.kill('SIGKILL');
+      const restarted = run.start();
+      recoverMs = Math.max(recoverMs, await run.recovery());
+      await restarted;
+    }
+    await run.waitDone();
+    await run.stopAll();
+    return { recoverMs, checks: [], duplicateBound: Number.POSITIVE_INFINITY };
+  },
+};
+
+/** Three instances; one of them SIGKILLed five times during the run, each time replaced. */
+const kill1of3: Scenario = {
+  name: 'sigkill-1-of-3-x5',
+  records: { full: 300_000, quick: 40_000 },
+  async run(run) {
+    await run.produceAll();
+    await Promise.all([run.start(), run.start(), run.start()]);
+    let recoverMs = 0;
+    for (let k = 1; k <= 5; k++) {
+      await run.waitFor(k / 7);
+      const running = run.running();
+      await running[k % running.length]!.kill('SIGKILL');
       const restarted = run.start();
       recoverMs = Math.max(recoverMs, await run.recovery());
       await restarted;
@@ -352,6 +392,7 @@ const rolling: Scenario = {
 /** Every scenario, in the order they run. */
 export const SCENARIOS: readonly Scenario[] = [
   kill5,
+  kill1of3,
   scale,
   brokerStop({ full: 20, quick: 8 }),
   brokerFreeze({ full: 20, quick: 8 }),

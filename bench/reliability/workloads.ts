@@ -1,19 +1,20 @@
 // What `make reliability` runs through its faults: a workload is the pipeline an instance
 // runs (workloadPipeline, in the child) plus how its input is made and its output checked
-// (Workload, in the harness). Each scenario runs once per workload in WORKLOADS.
+// (Workload, in the harness). Each scenario runs once per workload in WORKLOADS that
+// lists it.
 //
-// HOOK for the metric transformer: add a second Workload to WORKLOADS (its records are
-// metric lines, its verify reads the output windows and compares them with what the input
-// implies), give InstanceConfig.workload a second value, and build its pipeline in
-// workloadPipeline. The scenarios need nothing else.
+// Two workloads: `identity` (each record goes out as it came; the output says exactly which
+// arrived) and `transformer` (the metric transformer, exactly once: metric lines in, window
+// results out through a repartition hop; see ./transformer-workload.ts).
 import { KafkaSink } from '../../platform/kafka/sink/kafka-sink';
 import type { Message } from '../../platform/message/message';
 import { DEAD_LETTER_HEADERS } from '../../platform/pipeline/dead-letter';
 import type { PipelineOptions } from '../../platform/pipeline/options';
+import { transformer, transformerPipeline } from './transformer-workload';
 
 /** Settings of one instance, passed to the child as JSON. */
 export interface InstanceConfig {
-  readonly workload: 'identity';
+  readonly workload: 'identity' | 'transformer';
   readonly name: string;
   readonly brokers: readonly string[];
   readonly groupId: string;
@@ -38,6 +39,7 @@ export interface WorkloadPipeline {
 
 /** Builds the instance's pipeline (in the child process). */
 export function workloadPipeline(config: InstanceConfig): WorkloadPipeline {
+  if (config.workload === 'transformer') return transformerPipeline(config);
   const client = { brokers: [...config.brokers], logLevel: 'nothing' as const };
   let slowSink: KafkaSink | undefined;
   const started = Date.now();
@@ -111,6 +113,13 @@ export interface BadRecords {
 
 export const NO_BAD_RECORDS: BadRecords = { undecodable: () => false, throws: () => false };
 
+/** An input record: key (none: unkeyed), value and, when it matters, partition. */
+export interface InputRecord {
+  readonly key?: string;
+  readonly value: string;
+  readonly partition?: number;
+}
+
 /** A record as read back by the harness. */
 export interface ReadRecord {
   readonly value: string;
@@ -132,9 +141,30 @@ export interface Verdict {
 
 /** The harness side of a workload. */
 export interface Workload {
-  readonly name: string;
-  /** Key and value of input record `i`. */
-  record(i: number, bad: BadRecords): { key: string; value: string };
+  readonly name: InstanceConfig['workload'];
+  /** The scenarios this workload runs through (by name). */
+  readonly scenarios: readonly string[];
+  /**
+   * How a run's progress is measured: by records in the output (`output`), or by the
+   * group's committed input offsets (`committed-input`), for a workload whose output is
+   * not one record per input record.
+   */
+  readonly progress: 'output' | 'committed-input';
+  /**
+   * Exactly once: the output is read by a `read_committed` reader that runs through the
+   * whole scenario, and any record it sees twice fails the scenario.
+   */
+  readonly exactlyOnce: boolean;
+  /** Key (none: unkeyed), value and, when it matters, partition of input record `i`. */
+  record(i: number, bad: BadRecords): InputRecord;
+  /** Records produced after the run's `records` ones (not counted in them), if any. */
+  tail?(records: number): InputRecord[];
+  /**
+   * With `committed-input` progress: true once `output` (read so far) holds everything
+   * the run's `records` input records must produce. The run is done when this holds and
+   * the input is committed to its end.
+   */
+  complete?(records: number, output: readonly ReadRecord[]): boolean;
   /** Judges the output and dead-letter records of a run of `records` input records. */
   verify(
     records: number,
@@ -148,6 +178,18 @@ export interface Workload {
 /** Input record i is `i` (or JSON holding it): the output says exactly which arrived. */
 export const identity: Workload = {
   name: 'identity',
+  scenarios: [
+    'sigkill-x5',
+    'scale-1-3-1',
+    'broker-stop',
+    'broker-freeze',
+    'dead-letter-2pct',
+    'slow-sink-20x',
+    'sigterm-restart',
+    'rolling-restart-3',
+  ],
+  progress: 'output',
+  exactlyOnce: false,
   record(i, bad) {
     const key = `key-${i % 1_000}`;
     if (bad === NO_BAD_RECORDS) return { key, value: String(i) };
@@ -193,5 +235,5 @@ export const identity: Workload = {
   },
 };
 
-/** The workloads every scenario runs with (see the HOOK above). */
-export const WORKLOADS: readonly Workload[] = [identity];
+/** The workloads, in the order they run. */
+export const WORKLOADS: readonly Workload[] = [identity, transformer];
