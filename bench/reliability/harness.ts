@@ -294,6 +294,8 @@ export class Instance {
   exposed = 0;
   pauses = 0;
   unacknowledgedAtStop = 0;
+  /** Log lines saying a transaction of this instance was refused: another one owns it. */
+  fenced = 0;
   private stderr = '';
 
   constructor(readonly config: InstanceConfig) {
@@ -326,6 +328,7 @@ export class Instance {
         if (event.t === undefined && Number(event.level) >= 50) {
           this.stderr = `${this.stderr}${line}\n`.slice(-4_000);
         }
+        if (event.t === undefined && String(event.msg).startsWith('fenced')) this.fenced++;
         if (event.t === 'ready') resolve();
         if (event.t === 'status') {
           this.peakRss = Math.max(this.peakRss, Number(event.rss));
@@ -361,6 +364,15 @@ export class Instance {
     if (this.running) this.child.kill(signal);
     await this.exited;
     return Date.now() - at;
+  }
+
+  /** SIGSTOP: the process stops where it is (a zombie-to-be: its session will expire). */
+  freeze(): void {
+    if (this.running) this.child.kill('SIGSTOP');
+  }
+
+  thaw(): void {
+    if (this.running) this.child.kill('SIGCONT');
   }
 
   get log(): string {

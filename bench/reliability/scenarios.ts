@@ -268,6 +268,41 @@ function brokerFreeze(seconds: { full: number; quick: number }): Scenario {
   };
 }
 
+/**
+ * A zombie: one of two instances frozen (SIGSTOP) well past its session timeout, so that
+ * the other takes its partitions over, then resumed. Whatever the zombie had in flight
+ * must be refused (its transactions fenced) and the output stay exactly once.
+ */
+const zombie: Scenario = {
+  name: 'zombie-sigstop',
+  records: { full: 200_000, quick: 40_000 },
+  async run(run) {
+    const freezeMs = 20_000; // twice the instances' 10 s session timeout
+    const [first] = await Promise.all([run.start(), run.start()]);
+    // Produced at a rate, so that the zombie is busy (mid-transaction) when it freezes.
+    const producing = run.produceAll(Math.round(run.records / (run.quick ? 20 : 60)));
+    await run.waitFor(0.3);
+    first!.freeze();
+    await sleep(freezeMs);
+    const recoverMs = await run.recovery();
+    first!.thaw();
+    await producing;
+    await run.waitDone();
+    await run.stopAll();
+    return {
+      recoverMs,
+      checks: [
+        check(
+          'the zombie was fenced',
+          first!.fenced > 0,
+          `${first!.fenced} refused transactions logged by the resumed instance`,
+        ),
+      ],
+      duplicateBound: 0,
+    };
+  },
+};
+
 /** 1% undecodable and 1% refused by the handler: all dead-lettered, the rest delivered. */
 const deadLetters: Scenario = {
   name: 'dead-letter-2pct',
@@ -396,6 +431,7 @@ export const SCENARIOS: readonly Scenario[] = [
   scale,
   brokerStop({ full: 20, quick: 8 }),
   brokerFreeze({ full: 20, quick: 8 }),
+  zombie,
   deadLetters,
   slowSink,
   sigterm,

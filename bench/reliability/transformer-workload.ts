@@ -81,6 +81,7 @@ export const transformer: Workload = {
     'scale-1-3-1',
     'broker-stop',
     'broker-freeze',
+    'zombie-sigstop',
     'sigterm-restart',
     'rolling-restart-3',
   ],

@@ -25,6 +25,7 @@ export async function ensureInternalTopic(
   const admin = kafka.admin();
   await admin.connect();
   try {
+    let outcome: 'created' | 'checked' = 'checked';
     const existing = new Set(await admin.listTopics());
     if (!existing.has(spec.topic)) {
       try {
@@ -40,7 +41,7 @@ export async function ensureInternalTopic(
           waitForLeaders: true,
           timeout: 30_000,
         });
-        return 'created';
+        outcome = 'created';
       } catch (error) {
         // Another instance created it first: check it like any existing topic. Or it was
         // created and kafkajs's wait for leaders gave up on the first "This server does not
@@ -50,14 +51,18 @@ export async function ensureInternalTopic(
         if (type !== 'TOPIC_ALREADY_EXISTS' && type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error;
       }
     }
-    // Another instance may have just created it: its leaders can take a moment.
+    // A topic just created (here or by another instance) can take a moment before every
+    // partition has a leader that knows it: until then, listing its offsets (what a source
+    // does at start) fails with "not the leader". Wait for that, so that no part of the
+    // pipeline starts on a topic it cannot use yet.
     for (let attempt = 1; ; attempt++) {
       try {
-        await check(admin, spec);
-        return 'checked';
+        if (outcome === 'checked') await check(admin, spec);
+        await admin.fetchTopicOffsets(spec.topic);
+        return outcome;
       } catch (error) {
-        if ((error as { retriable?: unknown }).retriable !== true || attempt >= 10) throw error;
-        await new Promise((r) => setTimeout(r, 300 * attempt));
+        if ((error as { retriable?: unknown }).retriable !== true || attempt >= 15) throw error;
+        await new Promise((r) => setTimeout(r, Math.min(2_000, 200 * attempt)));
       }
     }
   } finally {

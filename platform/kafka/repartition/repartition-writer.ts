@@ -160,7 +160,13 @@ export class RepartitionWriter {
         } catch (error) {
           // Another instance owns the partition: what this one did is void, and it reads
           // the partition again from the committed offset once it is assigned again.
-          if (error instanceof KafkaFencedError) return;
+          if (error instanceof KafkaFencedError) {
+            this.settings.logger.warn(
+              { err: error, topic, partition },
+              'fenced: another instance owns this input partition now; what this one wrote for it is aborted',
+            );
+            return;
+          }
           throw error;
         }
       }),

@@ -86,6 +86,14 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
   /** Emissions not confirmed yet, oldest first, with the watermark each one reached. */
   private readonly unconfirmed: { watermark: number; settled: boolean }[] = [];
   private confirmed = Number.NEGATIVE_INFINITY;
+  /**
+   * Per partition, the watermark its last checkpoint confirmed. A checkpoint written since
+   * the restart never says less: until the handler's own watermark passes it again (it
+   * starts over at −∞), a transaction of inputs done early (copies, inputs of windows
+   * delivered before) would otherwise store −∞, and the next restart would aggregate again
+   * the held inputs of windows already delivered: a partial copy of those windows.
+   */
+  private readonly floors = new Map<number, number>();
   /** Exactly once: results waiting for the next transaction, and when the last one went. */
   private readonly gathered: StatefulResult[] = [];
   private gatheredTrace: Context | undefined;
@@ -114,8 +122,9 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
    * metadata): every input below it is done, so its state is emitted and confirmed.
    */
   checkpoint(partition: number, offset: number): string {
+    const f = Math.max(this.confirmed, this.floors.get(partition) ?? Number.NEGATIVE_INFINITY);
     const checkpoint: Checkpoint = {
-      f: Number.isFinite(this.confirmed) ? this.confirmed : -1,
+      f: Number.isFinite(f) ? f : -1,
       d: this.dedup.stateAt(partition, offset),
     };
     return JSON.stringify(checkpoint);
@@ -218,6 +227,7 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
     this.unconfirmed.length = 0;
     this.gathered.length = 0;
     this.confirmed = Number.NEGATIVE_INFINITY;
+    this.floors.clear();
     handler.reset();
     let floor = Number.POSITIVE_INFINITY;
     for (const p of partitions) {
@@ -227,7 +237,10 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
         continue;
       }
       this.dedup.restore(p, checkpoint.d);
-      if (checkpoint.f >= 0) handler.restore(p, checkpoint.f);
+      if (checkpoint.f >= 0) {
+        handler.restore(p, checkpoint.f);
+        this.floors.set(p, checkpoint.f);
+      }
       floor = Math.min(floor, checkpoint.f >= 0 ? checkpoint.f : Number.NEGATIVE_INFINITY);
     }
     // What every partition had confirmed stays confirmed until new emissions settle.
@@ -309,9 +322,10 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
     const partitions = new Set([...records.keys(), ...done.keys()]);
     await Promise.all(
       [...partitions].map(async (partition) => {
+        const f = Math.max(watermark, this.floors.get(partition) ?? Number.NEGATIVE_INFINITY);
         const metadata = (offset: number) => {
           const checkpoint: Checkpoint = {
-            f: Number.isFinite(watermark) ? watermark : -1,
+            f: Number.isFinite(f) ? f : -1,
             d: this.dedup.stateAt(partition, offset),
           };
           return JSON.stringify(checkpoint);

@@ -108,7 +108,7 @@ describe('metrics-transform through real topics', () => {
     }
   }, 240_000);
 
-  it('after SIGKILL mid-run and a restart, the output still covers the reference (duplicates counted)', async () => {
+  it('after SIGKILL mid-run and a restart, a read_committed reader sees every reference window exactly once, none partial', async () => {
     const t = topics('mt-kill');
     await createAll(t);
     // No late samples: which sample is late depends on when the watermark crosses the
@@ -214,6 +214,12 @@ describe('metrics-transform through real topics', () => {
       }
       expect(result.missing).toEqual([]);
       expect(result.unexpected).toEqual([]);
+      // Exactly once (the transformer's default): no window twice, whole or in part.
+      expect({
+        whole: result.wholeDuplicates,
+        partial: result.partialDuplicates,
+        examples: result.partialExamples ?? [],
+      }).toEqual({ whole: 0, partial: 0, examples: [] });
     } catch (error) {
       process.stderr.write(`child stderr:\n${stderr.slice(-4000)}\n`);
       throw error;

@@ -1,0 +1,121 @@
+// The checkpoint a stateful stage stores with its committed offsets after a restart: the
+// watermark up to which results were delivered must never go back, even while the handler's
+// own watermark starts over at −∞. (It did: the first transaction after a restart stored
+// −∞, and the next restart aggregated again held inputs of windows already delivered,
+// emitting partial copies of them.)
+import type { Message } from '../../../../platform/message/message';
+import type { DeadLetterer } from '../../../../platform/pipeline/dead-letter';
+import { WriterWatermarks } from '../../../../platform/pipeline/repartition/writer-watermarks';
+import type {
+  StatefulHandler,
+  StatefulOutput,
+  StatefulResult,
+} from '../../../../platform/pipeline/stateful/stateful-handler';
+import { StatefulStage } from '../../../../platform/pipeline/stateful/stateful-stage';
+import { testMessage } from '../../../../platform/pipeline/test-message';
+import { TestSource } from '../../../../platform/pipeline/test-source';
+import { noopTelemetry } from '../../../../platform/telemetry/index';
+import { Consumer } from '../../../../stages/index';
+
+/** Every input is done at once and emits nothing; the watermark stays where it restarted. */
+class PassThrough implements StatefulHandler {
+  watermark = Number.NEGATIVE_INFINITY;
+  readonly restored = new Map<number, number>();
+  handle(messages: Message[]): StatefulResult {
+    return { emit: [], done: messages };
+  }
+  restore(partition: number, watermark: number): void {
+    this.restored.set(partition, watermark);
+  }
+  advance(): StatefulResult {
+    return { emit: [], done: [] };
+  }
+  reset(): void {
+    this.watermark = Number.NEGATIVE_INFINITY;
+    this.restored.clear();
+  }
+}
+
+interface Committed {
+  partition: number;
+  records: readonly StatefulOutput[];
+  metadata: string;
+}
+
+function stage(stored: ReadonlyMap<number, string>) {
+  const handler = new PassThrough();
+  const commits: Committed[] = [];
+  const source = new TestSource();
+  const deadLetterer = { deadLetter: async () => {} } as unknown as DeadLetterer;
+  const stateful = new StatefulStage(
+    { subscribeTo: [{ producer: source, maxDemand: 10 }] },
+    {
+      handler,
+      watermarks: new WriterWatermarks(60_000),
+      deadLetterer,
+      telemetry: noopTelemetry,
+      tickIntervalMs: 10_000,
+      outputLabel: 'out',
+      checkpoints: { load: async () => stored },
+      transactional: {
+        commit: async (partition, records, done, metadata) => {
+          const last = Math.max(...done.map((m) => m.offset));
+          commits.push({ partition, records, metadata: metadata(last + 1) });
+        },
+      },
+      commitIntervalMs: 0,
+    },
+  );
+  // A producer-consumer asks upstream only as far as its own consumers ask.
+  const sink = new (class extends Consumer<Message> {
+    handleEvents(): void {}
+  })({ subscribeTo: [stateful] });
+  return { handler, commits, source, stateful, sink };
+}
+
+const until = async (check: () => boolean) => {
+  const deadline = Date.now() + 3_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the stage');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+describe('StatefulStage checkpoints', () => {
+  it('keeps the restored watermark in the checkpoints it writes until its own passes it', async () => {
+    const stored = new Map([[0, JSON.stringify({ f: 5_000, d: {} })]]);
+    const { handler, commits, source, stateful, sink } = stage(stored);
+    source.start();
+    stateful.start();
+    sink.start();
+    try {
+      stateful.reassigned([0]);
+      await until(() => handler.restored.get(0) === 5_000);
+      source.push([testMessage('a', { partition: 0, offset: 7 })]);
+      await until(() => commits.length === 1);
+      expect(JSON.parse(commits[0]!.metadata).f).toBe(5_000);
+      // Once the handler's watermark is past the restored one, the checkpoint follows it.
+      handler.watermark = 9_000;
+      source.push([testMessage('b', { partition: 0, offset: 8 })]);
+      await until(() => commits.length === 2);
+      expect(JSON.parse(commits[1]!.metadata).f).toBe(9_000);
+    } finally {
+      await Promise.all([sink.stop(), stateful.stop(), source.stop()]);
+    }
+  });
+
+  it('stores no watermark for a partition that had none', async () => {
+    const { commits, source, stateful, sink } = stage(new Map());
+    source.start();
+    stateful.start();
+    sink.start();
+    try {
+      stateful.reassigned([0]);
+      source.push([testMessage('a', { partition: 0, offset: 3 })]);
+      await until(() => commits.length === 1);
+      expect(JSON.parse(commits[0]!.metadata).f).toBe(-1);
+    } finally {
+      await Promise.all([sink.stop(), stateful.stop(), source.stop()]);
+    }
+  });
+});
