@@ -9,9 +9,9 @@
 //   (or BENCH_RECORDS, BENCH_ROUNDS; KAFKA_BROKERS to use running brokers, else a local one)
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { getBrokers } from '../platform/kafka/brokers';
+import { createPipeline } from '../platform/kafka/index';
 import { createLogger } from '../platform/log/logger';
 import type { Message } from '../platform/message/message';
-import { createPipeline } from '../platform/pipeline/pipeline';
 import { noopTelemetry } from '../platform/telemetry/telemetry';
 
 const PARTITIONS = 6;

@@ -16,7 +16,9 @@ export {
 export {
   type ClientOptionsInput,
   clientOptionsFromEnv,
+  createPipeline,
   KafkaOptionsError,
+  type KafkaPipelineOptions,
   KafkaSink,
   type KafkaSinkOptionsInput,
   KafkaSource,
@@ -37,13 +39,14 @@ export {
 } from './message/message';
 // Pipelines: Broadway's topology on the stages core; testing without a broker
 export {
-  createPipeline,
   DEAD_LETTER_HEADERS,
   exitOnSignals,
+  iterableSource,
   Pipeline,
   PipelineError,
   type PipelineOptions,
   PipelineOptionsError,
+  type PipelineSource,
   type PipelineStopReport,
   sendTestMessages,
   TestSource,

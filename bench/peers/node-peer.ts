@@ -19,9 +19,9 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { startMetricsTransform } from '../../platform/apps/metrics-transform/app/metrics-transform-app';
+import { createPipeline } from '../../platform/kafka/index';
 import { createLogger } from '../../platform/log/logger';
 import type { Message } from '../../platform/message/message';
-import { createPipeline } from '../../platform/pipeline/pipeline';
 import { createTelemetry } from '../../platform/telemetry/create-telemetry';
 import { noopTelemetry } from '../../platform/telemetry/telemetry';
 import { type PeerTopics, peerConfig } from './config';

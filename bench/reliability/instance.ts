@@ -4,9 +4,9 @@
 // event on stdout: {"t":"ready"} once joined, then {"t":"status",...} every 250 ms (RSS,
 // assignments, pauses, buffered), and stops gracefully on SIGTERM (exit 0).
 
+import { createPipeline } from '../../platform/kafka/index';
 import type { KafkaSource } from '../../platform/kafka/source/kafka-source';
 import { createLogger } from '../../platform/log/logger';
-import { createPipeline } from '../../platform/pipeline/pipeline';
 import { exitOnSignals } from '../../platform/pipeline/shutdown';
 import { type InstanceConfig, workloadPipeline } from './workloads';
 

@@ -10,6 +10,10 @@
  *   injected), resolving once the broker confirmed (`acks: -1`, idempotent, by default).
  * - {@link DeadLetterProducer}: writes the pipeline's dead-letter records, confirmed.
  * - {@link KafkaProducer}: the thin producer under both.
+ * - {@link createPipeline}: a pipeline whose ends may be given as Kafka options; it hands the
+ *   pipeline {@link kafkaConnectors}, which build the source (a {@link KafkaSource} behind
+ *   the pipeline's source contract, {@link kafkaPipelineSource}), sinks, dead letters and
+ *   the repartition hop. The pipeline itself knows no Kafka class.
  * - Client settings ({@link clientOptionsSchema}, {@link clientOptionsFromEnv},
  *   {@link createKafka}): brokers, client id, SASL PLAIN/SCRAM and TLS passed through.
  * - Errors: {@link KafkaStageError} and its subclasses, with stable `code`s.
@@ -28,6 +32,7 @@ export {
   clientOptionsSchema,
 } from './client/client-options';
 export { createKafka } from './client/create-kafka';
+export { createPipeline, type KafkaPipelineOptions, type KafkaSinkSpec } from './create-pipeline';
 export {
   DeadLetterProducer,
   type DeadLetterProducerOptionsInput,
@@ -46,6 +51,8 @@ export {
   type KafkaStageErrorCode,
   KafkaTopicNotFoundError,
 } from './errors';
+export { kafkaConnectors } from './pipeline-connectors';
+export { kafkaPipelineSource, kafkaSourceOf } from './pipeline-source';
 export { KafkaProducer, type ProducedRecord } from './sink/kafka-producer';
 export { defaultSerialize, KafkaSink, type SinkDependencies } from './sink/kafka-sink';
 export {

@@ -1,22 +1,13 @@
-import { type Dispatcher, Producer } from '../../stages/index';
-import { DeadLetterProducer } from '../kafka/dead-letter';
-import { buildKafkaHop, type KafkaHop } from '../kafka/repartition/kafka-hop';
-import { KafkaSink } from '../kafka/sink/kafka-sink';
-import type { KafkaSinkOptionsInput } from '../kafka/sink/options';
-import { KafkaSource } from '../kafka/source/kafka-source';
-import type { KafkaSourceOptionsInput } from '../kafka/source/options';
-import type { SourceMessage } from '../kafka/source/source-message';
-import { type Logger, logger as rootLogger } from '../log/logger';
+import type { Dispatcher } from '../../stages/index';
+import type { Logger } from '../log/logger';
 import type { Message } from '../message/message';
 import type { Telemetry } from '../telemetry/telemetry';
 import type { Sink } from './deliver-batch';
-import type {
-  DeadLetterSend,
-  SinkFunction,
-  SinkObject,
-  SourceFactory,
-  ValidPipelineOptions,
-} from './options';
+import type { DeadLetterSend, ValidPipelineOptions } from './options';
+import type { PipelineSource } from './pipeline-source';
+import type { WriterWatermarks } from './repartition/writer-watermarks';
+import type { TransactionalOutput } from './stateful/stateful-handler';
+import type { CheckpointStore } from './stateful/stateful-stage';
 
 /** What needs starting before and stopping after the stages. */
 export interface Lifecycle {
@@ -24,124 +15,91 @@ export interface Lifecycle {
   stop(): Promise<unknown>;
 }
 
-/** Dependencies handed to the Kafka components. */
+/** Dependencies a connector hands the components it builds. */
 export interface ConnectorDeps {
   readonly telemetry: Telemetry;
   readonly logger: Logger;
 }
 
-/** True when `source` is KafkaSource options (not a stage and not a factory). */
-export function isKafkaSourceOptions(source: unknown): source is KafkaSourceOptionsInput {
-  return typeof source === 'object' && source !== null && !(source instanceof Producer);
+/** What a connector is told when it builds a pipeline's source. */
+export interface SourceSettings {
+  /** The source stage's name: `<pipeline>.source`. */
+  readonly name: string;
+  /** Undefined unless `processors.partitionBy` needs one: the stage's default then applies. */
+  readonly dispatcher: Dispatcher<Message> | undefined;
+  /** The pipeline's `drainTimeoutMs`: how long a stop may wait for acknowledgements. */
+  readonly drainTimeoutMs: number;
 }
 
-/** The source stage: as given, from its factory, or a {@link KafkaSource} from options. */
-export function buildSource(
-  options: ValidPipelineOptions,
-  dispatcher: Dispatcher<Message> | undefined,
-  deps: ConnectorDeps,
-): Producer<Message> {
-  const { source } = options;
-  const name = `${options.name}.source`;
-  if (source instanceof Producer) return source as Producer<Message>;
-  if (typeof source === 'function') {
-    return (source as SourceFactory)({ name, dispatcher });
-  }
-  const kafka = source as KafkaSourceOptionsInput;
-  return new KafkaSource(
-    // The source waits for acknowledgements as long as the pipeline drains, unless told.
-    { name, shutdownTimeoutMs: options.drainTimeoutMs, ...kafka },
-    deps,
-    dispatcher ? { dispatcher: dispatcher as unknown as Dispatcher<SourceMessage> } : {},
-  ) as unknown as Producer<Message>;
+/** What a connector is told when it builds the sink of one batcher. */
+export interface SinkSettings {
+  /** `<pipeline>.sink.<batcher>`. */
+  readonly name: string;
+  readonly batcher: string;
+  /** The pipeline's `source` option as given: a sink may connect like the source does. */
+  readonly source: unknown;
 }
 
-/** Connection settings of a Kafka source options object, for sinks and dead letters. */
-function sourceConnection(options: ValidPipelineOptions): { client?: unknown; kafka?: unknown } {
-  if (!isKafkaSourceOptions(options.source)) return {};
-  const { client, kafka } = options.source as { client?: unknown; kafka?: unknown };
-  return kafka !== undefined ? { kafka } : client !== undefined ? { client } : {};
+/** What a connector is told when it builds the dead-letter writer. */
+export interface DeadLetterSettings {
+  /** `<pipeline>.dead-letter`. */
+  readonly name: string;
+  readonly topic: string;
+  /** The pipeline's `source` option as given. */
+  readonly source: unknown;
 }
 
 /**
- * The sink of one batcher: a function, a ready object with `send` (its owner starts and
- * stops it), or KafkaSink options (a {@link KafkaSink} this pipeline starts and stops; without
- * `client`/`kafka` it connects like the source).
+ * The repartition hop between the two parts of a pipeline, as the pipeline drives it
+ * (Kafka's: an internal topic; see `platform/kafka`).
  */
-export function buildSink(
-  options: ValidPipelineOptions,
-  batcher: string,
-  deps: ConnectorDeps,
-): { sink: Sink; lifecycle?: Lifecycle } {
-  const spec = options.sinks?.[batcher];
-  if (typeof spec === 'function') {
-    const fn = spec as SinkFunction;
-    return { sink: { send: fn, destination: batcher } };
-  }
-  if (typeof (spec as SinkObject).send === 'function') {
-    const object = spec as SinkObject;
-    const topic = (spec as { options?: { topic?: unknown } }).options?.topic;
-    return {
-      sink: {
-        send: (messages) => object.send(messages),
-        destination: typeof topic === 'string' ? topic : batcher,
-      },
-    };
-  }
-  const given = spec as KafkaSinkOptionsInput;
-  const connection =
-    given.client === undefined && given.kafka === undefined ? sourceConnection(options) : {};
-  const kafkaSink = new KafkaSink(
-    { name: `${options.name}.sink.${batcher}`, ...connection, ...given } as KafkaSinkOptionsInput,
-    deps,
-  );
-  return {
-    sink: { send: (messages) => kafkaSink.send(messages), destination: kafkaSink.options.topic },
-    lifecycle: { start: () => kafkaSink.start(), stop: () => kafkaSink.stop() },
-  };
+export interface RepartitionHop {
+  /** The internal topic (for `/topology`). */
+  readonly topic: string;
+  /** Watermarks of the internal topic's partitions, fed by the next part's stateful stage. */
+  readonly watermarks: WriterWatermarks;
+  /** The first part's sink: writes re-keyed messages to the internal topic. */
+  readonly writer: { send(messages: Message[]): unknown };
+  /** The first part's `source` option, as the hop needs it (exactly once: commits left to the hop). */
+  readonly firstSource: object;
+  /** The next part's `source` option: the internal topic, same connection and group. */
+  readonly sourceOptions: object;
+  /** The next part's checkpoints. */
+  readonly checkpoints: CheckpointStore;
+  /** Exactly once: writes the next part's results with its offsets, per partition. */
+  readonly transactionalOutput: TransactionalOutput | undefined;
+  /** Tells the hop the two parts' sources, once built. */
+  bind(first: PipelineSource, next: PipelineSource): void;
+  /** Creates or checks the internal topic, starts the writer. */
+  start(): Promise<void>;
+  /** After the first part stopped: the writer. */
+  stopWriter(): Promise<void>;
+  /** After every part stopped: the rest. */
+  stop(): Promise<void>;
 }
 
-/** The dead-letter writer: the given `send`, or a {@link DeadLetterProducer} like the source. */
-export function buildDeadLetterSend(
-  options: ValidPipelineOptions,
-  deps: ConnectorDeps,
-): { send?: DeadLetterSend; lifecycle?: Lifecycle } {
-  const deadLetter = options.deadLetter;
-  if (!deadLetter) return {};
-  if (deadLetter.send) return { send: deadLetter.send };
-  const producer = new DeadLetterProducer(
-    {
-      name: `${options.name}.dead-letter`,
-      topic: deadLetter.topic,
-      ...sourceConnection(options),
-    } as ConstructorParameters<typeof DeadLetterProducer>[0],
-    deps,
-  );
-  return {
-    send: producer.send,
-    lifecycle: { start: () => producer.start(), stop: () => producer.stop() },
-  };
-}
-
-/** The repartition hop of a pipeline (its Kafka side). */
-export type Hop = KafkaHop;
-
-/** Builds the hop from the validated options: the source must be KafkaSource options. */
-export function buildHop(options: ValidPipelineOptions, deps: { logger?: Logger }): Hop {
-  const source = options.source as KafkaSourceOptionsInput;
-  // Exactly once: the next part's results go to its one Kafka sink's topic, in transactions.
-  const sinks = Object.values(options.next?.sinks ?? {});
-  const outputTopic = (sinks[0] as { topic?: unknown } | undefined)?.topic;
-  const hop = buildKafkaHop(
-    options.name,
-    options.repartition!,
-    source,
-    (deps.logger ?? rootLogger()).child({ pipeline: options.name, hop: options.repartition!.step }),
-    {
-      exactlyOnce: options.processing === 'exactly_once',
-      ...(typeof outputTopic === 'string' ? { outputTopic } : {}),
-      ...(options.telemetry ? { telemetry: options.telemetry } : {}),
-    },
-  );
-  return hop;
+/**
+ * Builds the ends of a pipeline that its options give as plain options objects (a source's
+ * connection settings, a sink's topic, a dead-letter topic without `send`, a repartition
+ * hop). The pipeline itself knows no broker: it receives connectors through
+ * `PipelineDependencies.connectors`; `createPipeline` of `kafka-stages` passes Kafka's.
+ */
+export interface PipelineConnectors {
+  /** What the connectors connect to, for error messages (`Kafka`). */
+  readonly kind: string;
+  /** The source from its options object. */
+  source(options: object, settings: SourceSettings, deps: ConnectorDeps): PipelineSource;
+  /** The sink of one batcher from its options object (its lifecycle: started and stopped with the pipeline). */
+  sink(
+    options: object,
+    settings: SinkSettings,
+    deps: ConnectorDeps,
+  ): { sink: Sink; lifecycle?: Lifecycle };
+  /** The dead-letter writer, when `deadLetter.send` is not given. */
+  deadLetter(
+    settings: DeadLetterSettings,
+    deps: ConnectorDeps,
+  ): { send: DeadLetterSend; lifecycle?: Lifecycle };
+  /** The repartition hop of a pipeline with `repartition`. */
+  hop(options: ValidPipelineOptions, deps: { readonly logger?: Logger }): RepartitionHop;
 }

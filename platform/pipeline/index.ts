@@ -12,6 +12,10 @@
  *
  * ## How to
  *
+ * With Kafka at both ends (`createPipeline` of `kafka-stages`, which passes Kafka's
+ * connectors; this folder's own `createPipeline` knows no broker and takes connectors in its
+ * dependencies):
+ *
  * ```ts
  * const pipeline = createPipeline({
  *   name: 'orders',
@@ -37,12 +41,25 @@
  *   without them, processors and sink stages share the work in any order.
  * - Test pipelines without a broker: `source: (o) => new TestSource(o)`, then
  *   `sendTestMessages(pipeline, data)` resolves with the successful and failed messages.
+ * - Any source plugs in through the {@link PipelineSource} contract (readiness, start,
+ *   drain with a report, operator pause); an (async) iterable is one: `source: items`
+ *   reads it only as fast as the processors ask ({@link iterableSource}).
  * - Options are validated once, by `pipelineOptionsSchema`; an error names the option path,
  *   the value and what is allowed (`PipelineOptionsError`).
  */
 
 // Building and running
+export type {
+  ConnectorDeps,
+  DeadLetterSettings,
+  Lifecycle,
+  PipelineConnectors,
+  RepartitionHop,
+  SinkSettings,
+  SourceSettings,
+} from './connectors';
 export { DEAD_LETTER_HEADERS } from './dead-letter';
+export type { Sink } from './deliver-batch';
 // Errors
 export {
   PipelineDeadLetterError,
@@ -51,20 +68,29 @@ export {
   PipelineOptionsError,
   PipelineStateError,
 } from './errors';
+// Sources: the contract every source meets, and the ones that need no broker
 export {
+  type IterableSourceOptions,
+  type IterableSourceSettings,
+  isIterable,
+  iterableSource,
+} from './iterable-source';
+export {
+  type ConnectorOptions,
   type DeadLetterRecord,
   type DeadLetterSend,
   type Decode,
   type HandleBatch,
   type HandleMessage,
+  isConnectorOptions,
   type PipelineOptions,
-  type PipelineSource,
   pipelineOptionsSchema,
   type SinkContext,
   type SinkFunction,
   type SinkObject,
   type SinkSpec,
   type SourceFactory,
+  type SourceSpec,
   type ValidPipelineOptions,
   validatePipelineOptions,
 } from './options';
@@ -74,6 +100,16 @@ export {
   type PipelineDependencies,
   type PipelineStopReport,
 } from './pipeline';
+export {
+  isPipelineSource,
+  type OperatorControls,
+  type OperatorScope,
+  type PipelineSource,
+  type SourceDrainReport,
+  type SourceListener,
+  type SourcePartitions,
+  stageSource,
+} from './pipeline-source';
 export { exitOnSignals, type ShutdownOptions, type Stoppable } from './shutdown';
 // Testing without a broker
 export {

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { type Dispatcher, Producer } from '../../stages/index';
-import type { KafkaSinkOptionsInput } from '../kafka/sink/options';
-import type { KafkaSourceOptionsInput } from '../kafka/source/options';
 import type { Message } from '../message/message';
 import type { Telemetry } from '../telemetry/telemetry';
 import { describeIssue } from './describe-issue';
 import { PipelineOptionsError } from './errors';
+import { isIterable } from './iterable-source';
+import { isPipelineSource, type PipelineSource } from './pipeline-source';
 import { repartitionSchema, statefulSchema } from './repartition/repartition-options';
 
 /**
@@ -40,23 +40,41 @@ export interface SinkContext {
  */
 export type SinkFunction = (messages: Message[], context: SinkContext) => unknown;
 
-/** Builds the source stage with the dispatcher the processors need (see `processors.partitionBy`). */
+/**
+ * Builds the source stage (or a whole {@link PipelineSource}) with the dispatcher the
+ * processors need (see `processors.partitionBy`).
+ */
 export type SourceFactory = (settings: {
   readonly name: string;
   /** Undefined unless `processors.partitionBy` needs one: the stage's default then applies. */
   readonly dispatcher: Dispatcher<Message> | undefined;
-}) => Producer<Message>;
+}) => Producer<Message> | PipelineSource;
 
-/** Where a pipeline's messages come from. */
-export type PipelineSource = KafkaSourceOptionsInput | Producer<Message> | SourceFactory;
+/**
+ * Options a connector turns into a source or a sink (Kafka's: KafkaSource and KafkaSink
+ * options, with `createPipeline` from `kafka-stages`).
+ */
+export type ConnectorOptions = object;
+
+/**
+ * Where a pipeline's messages come from: a source (see {@link PipelineSource}), a producer
+ * stage, a function that builds either, an (async) iterable, or connector options.
+ */
+export type SourceSpec =
+  | PipelineSource
+  | Producer<Message>
+  | SourceFactory
+  | AsyncIterable<unknown>
+  | Iterable<unknown>
+  | ConnectorOptions;
 
 /** A sink that its owner builds, starts and stops (a `KafkaSink`, for one): anything with `send`. */
 export interface SinkObject {
   send(messages: Message[]): unknown;
 }
 
-/** The sink of one batcher: a function, a ready sink object, or KafkaSink options. */
-export type SinkSpec = SinkFunction | SinkObject | KafkaSinkOptionsInput;
+/** The sink of one batcher: a function, a ready sink object, or connector options (KafkaSink options). */
+export type SinkSpec = SinkFunction | SinkObject | ConnectorOptions;
 
 /** Sends dead-letter records and resolves once the broker confirmed them. */
 export type DeadLetterSend = (records: DeadLetterRecord[]) => Promise<unknown>;
@@ -170,7 +188,7 @@ export const pipelineOptionsSchema = z
   .strictObject({
     name: z.string().regex(NAME).describe('The pipeline name: metric label and stage name prefix.'),
     source: z
-      .custom<PipelineSource>((v) => isObject(v) || isFunction(v), {
+      .custom<SourceSpec>((v) => isObject(v) || isFunction(v), {
         error:
           'KafkaSource options, a producer stage of messages, or a function ({ name, dispatcher }) => producer stage',
       })
@@ -249,7 +267,7 @@ export const pipelineOptionsSchema = z
         batchers ?? sinks,
       );
     }
-    if (repartition && !isKafkaSourceOptionsValue(options.source)) {
+    if (repartition && !isConnectorOptions(options.source)) {
       problem(
         ['repartition'],
         'needs a Kafka source; allowed: source as KafkaSource options (the hop reads its internal topic with the same connection and group)',
@@ -363,15 +381,17 @@ export const pipelineOptionsSchema = z
         retry.initialMs,
       );
     }
-    if (processors.partitionBy && options.source instanceof Producer) {
+    if (
+      processors.partitionBy &&
+      (options.source instanceof Producer || isPipelineSource(options.source))
+    ) {
       problem(
         ['processors', 'partitionBy'],
         'needs a partition dispatcher on the source, which a ready-made stage cannot get; allowed: source as KafkaSource options or as a function ({ name, dispatcher }) => stage',
         processors.partitionBy,
       );
     }
-    const kafkaSource = isObject(options.source) && !(options.source instanceof Producer);
-    if (options.deadLetter && !options.deadLetter.send && !kafkaSource) {
+    if (options.deadLetter && !options.deadLetter.send && !isConnectorOptions(options.source)) {
       problem(
         ['deadLetter', 'send'],
         'is missing; allowed: a function (records) => Promise (needed unless the source is KafkaSource options, whose connection the dead-letter producer reuses)',
@@ -398,13 +418,19 @@ export type RetryOptions = ValidPipelineOptions['retry'];
 export type DeadLetterOptions = z.output<typeof deadLetterSchema>;
 export type NextOptions = z.output<typeof nextSchema>;
 
-function isKafkaSourceOptionsValue(source: unknown): boolean {
-  return isObject(source) && !(source instanceof Producer);
+/** True for connector options: an object that is no stage, source or iterable. */
+export function isConnectorOptions(source: unknown): source is ConnectorOptions {
+  return (
+    isObject(source) &&
+    !(source instanceof Producer) &&
+    !isPipelineSource(source) &&
+    !isIterable(source)
+  );
 }
 
-/** Topic names a KafkaSource options object names explicitly (regular expressions excluded). */
+/** Topic names connector options name explicitly (regular expressions excluded). */
 function sourceTopics(source: unknown): string[] {
-  if (!isObject(source)) return [];
+  if (!isConnectorOptions(source)) return [];
   const { topic, topics } = source as { topic?: unknown; topics?: unknown };
   const all = [topic, ...(Array.isArray(topics) ? topics : [topics])];
   return all.filter((t): t is string => typeof t === 'string');

@@ -1,11 +1,12 @@
 import type { Producer, StageStats, StopReason } from '../../stages/index';
-import { KafkaSource } from '../kafka/source/kafka-source';
 import { type Logger, logger as rootLogger } from '../log/logger';
 import type { Message } from '../message/message';
 import type { Telemetry } from '../telemetry/telemetry';
 import type { BatcherStage } from './batcher-stage';
+import type { PipelineConnectors } from './connectors';
 import { PipelineStateError } from './errors';
 import type { ValidPipelineOptions } from './options';
+import type { PipelineSource } from './pipeline-source';
 import { type Sleep, sleep } from './retry';
 import { type AnyStage, buildTopology, type Topology, type TopologyDeps } from './topology';
 
@@ -13,7 +14,7 @@ import { type AnyStage, buildTopology, type Topology, type TopologyDeps } from '
 export interface PipelineStopReport {
   /** Every message taken from the source was acknowledged within `drainTimeoutMs`. */
   readonly drained: boolean;
-  /** Messages still unacknowledged when the pipeline gave up (Kafka source only; else -1). */
+  /** Messages still unacknowledged when the pipeline gave up (-1: the source cannot tell). */
   readonly unacknowledged: number;
   readonly seconds: number;
 }
@@ -23,6 +24,11 @@ export interface PipelineDependencies {
   readonly logger?: Logger;
   /** Sleep used for retry backoff (tests pass one that does not wait). */
   readonly wait?: Sleep;
+  /**
+   * Builds the ends the options give as options objects (source, sinks, dead letters, the
+   * repartition hop). `createPipeline` of `kafka-stages` passes Kafka's.
+   */
+  readonly connectors?: PipelineConnectors;
 }
 
 /** How long a forced stop waits for stages to finish their current handler call. */
@@ -45,6 +51,7 @@ export class PipelinePart {
   private givingUp = false;
   private stopping: Promise<PipelineStopReport> | undefined;
   private unobserve: (() => void) | undefined;
+  private unwatch: (() => void) | undefined;
   private failure: Error | undefined;
   private stagesStarted = false;
   private readonly finished: Promise<StopReason>;
@@ -64,6 +71,7 @@ export class PipelinePart {
       logger: this.log,
       wait: deps.wait ?? sleep,
       givingUp: () => this.givingUp,
+      ...(deps.connectors ? { connectors: deps.connectors } : {}),
       ...(hop ? { hop } : {}),
     });
     this.finished = Promise.all(this.topology.terminals.map((s) => s.done())).then(
@@ -71,9 +79,14 @@ export class PipelinePart {
     );
   }
 
-  /** The source stage (a {@link KafkaSource} when the options gave Kafka settings). */
+  /** The source stage. */
   get source(): Producer<Message> {
     return this.topology.source;
+  }
+
+  /** The source: readiness, drain, the operator's pause and resume. */
+  get input(): PipelineSource {
+    return this.topology.input;
   }
 
   /** Starts sinks, dead-letter producer and stages; resolves once the source has started. */
@@ -90,26 +103,22 @@ export class PipelinePart {
     // Consumers first, so the source's first demand comes from stages that are all there.
     for (const stage of [...this.topology.stages].reverse()) stage.start();
     this.unobserve = this.telemetry.observe({ stages: () => this.stageSnapshots() });
-    const source = this.topology.source;
-    if (source instanceof KafkaSource) {
-      const stateful = this.topology.stateful;
-      if (stateful) {
-        source.events.on('assigned', (assignment) =>
-          stateful.reassigned(assignment.flatMap((a) => a.partitions)),
-        );
-      }
-      source.events.on('ready', () => this.telemetry.setReady(true));
-      source.events.on('not-ready', () => this.telemetry.setReady(false));
-      source.events.on('failed', (error) => {
-        this.log.error({ err: error }, 'kafka source failed for good; stopping the pipeline');
+    const input = this.topology.input;
+    const stateful = this.topology.stateful;
+    this.unwatch = input.watch({
+      ...(stateful
+        ? { assigned: (assignment) => stateful.reassigned(assignment.flatMap((a) => a.partitions)) }
+        : {}),
+      ready: () => this.telemetry.setReady(true),
+      notReady: () => this.telemetry.setReady(false),
+      failed: (error) => {
+        this.log.error({ err: error }, 'source failed for good; stopping the pipeline');
         this.failure = error;
         void this.stop();
-      });
-      await source.whenStarted();
-      if (source.ready) this.telemetry.setReady(true);
-    } else {
-      this.telemetry.setReady(true);
-    }
+      },
+    });
+    await input.started();
+    if (input.ready) this.telemetry.setReady(true);
     if (this.state === 'starting') this.state = 'running';
   }
 
@@ -148,19 +157,19 @@ export class PipelinePart {
       return { drained: true, unacknowledged: 0, seconds: (Date.now() - started) / 1000 };
     }
     for (const batcher of this.topology.batchers as BatcherStage[]) batcher.drain();
-    const source = this.topology.source;
+    // Stops taking input in, waits for acknowledgements (Kafka: shutdownTimeoutMs, by
+    // default the pipeline's drainTimeoutMs), makes progress durable (commits, leaves the
+    // group), then finishes the stage.
+    const report = await this.topology.input.drain(Math.max(0, deadline - Date.now()));
+    const unacknowledged = report.unacknowledged;
     let drained: boolean;
-    let unacknowledged = -1;
-    if (source instanceof KafkaSource) {
-      // Stops fetching, waits for acknowledgements (shutdownTimeoutMs, by default the
-      // pipeline's drainTimeoutMs), commits, leaves the group, then finishes the stage.
-      const report = await source.shutdown();
-      unacknowledged = report.unacknowledged;
+    if (report.drained === undefined) {
+      // The source follows no acknowledgements: the end stages tell when all is through.
+      drained = await this.terminalsDone(Math.max(0, deadline - Date.now()));
+    } else {
+      // Everything was acknowledged: the end stages finish in a moment.
       drained =
         report.drained && (await this.terminalsDone(Math.max(1_000, deadline - Date.now())));
-    } else {
-      if (source.status === 'running') source.finish();
-      drained = await this.terminalsDone(Math.max(0, deadline - Date.now()));
     }
     if (!drained) {
       this.givingUp = true;
@@ -175,6 +184,7 @@ export class PipelinePart {
       );
     }
     this.unobserve?.();
+    this.unwatch?.();
     const closing = await Promise.allSettled(this.topology.lifecycles.map((l) => l.stop()));
     for (const result of closing) {
       if (result.status === 'rejected')

@@ -1,7 +1,8 @@
 import type { Producer, StageStats, StopReason } from '../../stages/index';
 import type { Message } from '../message/message';
 import { noopTelemetry, type Telemetry } from '../telemetry/telemetry';
-import { buildHop, type Hop } from './connectors';
+import type { RepartitionHop } from './connectors';
+import { PipelineOptionsError } from './errors';
 import {
   type PipelineOptions,
   type ValidPipelineOptions,
@@ -45,7 +46,7 @@ export class Pipeline {
   /** The parts, in data order: one, or two around a repartition hop. */
   readonly parts: readonly PipelinePart[];
   /** The repartition hop between the parts, if any. */
-  readonly hop: Hop | undefined;
+  readonly hop: RepartitionHop | undefined;
   private readonly telemetry: Telemetry;
   private stopping: Promise<PipelineStopReport> | undefined;
   private unobserveHop: (() => void) | undefined;
@@ -60,7 +61,13 @@ export class Pipeline {
       this.parts = [new PipelinePart(this.options, deps, this.telemetry)];
       this.hop = undefined;
     } else {
-      const hop = buildHop(this.options, deps);
+      if (!deps.connectors) {
+        throw new PipelineOptionsError(
+          `Pipeline '${this.name}': repartition needs a connector that provides the hop's internal topic, and this pipeline has none; allowed: repartition with createPipeline from 'kafka-stages' and a Kafka source`,
+          'repartition',
+        );
+      }
+      const hop = deps.connectors.hop(this.options, deps);
       const ready = [false, false];
       const partTelemetry = (index: number) =>
         withReadiness(this.telemetry, (value) => {
@@ -75,7 +82,7 @@ export class Pipeline {
       const byInputPartition = (m: Message) => `${m.topic}/${m.partition}`;
       const firstPart = validatePipelineOptions({
         ...first,
-        source: exactlyOnce ? { ...(first.source as object), commits: 'external' } : first.source,
+        source: hop.firstSource,
         processors: {
           ...first.processors,
           partitionBy: first.processors.partitionBy ?? byInputPartition,
@@ -108,7 +115,7 @@ export class Pipeline {
           commitIntervalMs,
         }),
       ];
-      hop.bind(this.parts[0]!.source, this.parts[1]!.source);
+      hop.bind(this.parts[0]!.input, this.parts[1]!.input);
       this.hop = hop;
     }
     this.finished = Promise.all(this.parts.map((p) => p.done())).then(
@@ -116,7 +123,7 @@ export class Pipeline {
     );
   }
 
-  /** The source stage of the first part (a KafkaSource when the options gave Kafka settings). */
+  /** The source stage of the first part. */
   get source(): Producer<Message> {
     return this.parts[0]!.source;
   }

@@ -14,12 +14,12 @@ import {
   clientOptionsFromEnv,
 } from '../../platform/kafka/client/client-options';
 import { KafkaAuthenticationError } from '../../platform/kafka/errors';
+import { createPipeline } from '../../platform/kafka/index';
 import { type LocalBroker, startLocalBroker } from '../../platform/kafka/local-broker/local-broker';
 import { parseOptions } from '../../platform/kafka/parse-options';
 import { KafkaProducer } from '../../platform/kafka/sink/kafka-producer';
 import { kafkaProducerOptionsSchema } from '../../platform/kafka/sink/options';
 import { createLogger, type Logger, logger, setLogger } from '../../platform/log/logger';
-import { createPipeline } from '../../platform/pipeline/index';
 import { createTelemetry } from '../../platform/telemetry/create-telemetry';
 
 jest.setTimeout(150_000);

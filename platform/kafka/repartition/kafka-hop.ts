@@ -1,6 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import type { Logger } from '../../log/logger';
 import type { Message } from '../../message/message';
+import type { PipelineSource, RepartitionHop } from '../../pipeline/index';
 import {
   type RepartitionOptions,
   type RepartitionRecord,
@@ -13,7 +14,8 @@ import { noopTelemetry, type Telemetry } from '../../telemetry/telemetry';
 import { clientOptionsSchema } from '../client/client-options';
 import { createKafka } from '../client/create-kafka';
 import { KafkaOptionsError } from '../errors';
-import { KafkaSource } from '../source/kafka-source';
+import { kafkaSourceOf } from '../pipeline-source';
+import type { KafkaSource } from '../source/kafka-source';
 import type { KafkaSourceOptionsInput } from '../source/options';
 import type { SourceMessage } from '../source/source-message';
 import { TransactionalProducers } from '../transactions/transactional-producers';
@@ -21,13 +23,15 @@ import { ensureInternalTopic } from './internal-topic';
 import { RepartitionWriter } from './repartition-writer';
 
 /** The Kafka side of one repartition hop of a pipeline. */
-export interface KafkaHop {
+export interface KafkaHop extends RepartitionHop {
   readonly topic: string;
   readonly step: string;
   /** Watermarks of the internal topic's partitions, fed by the next part's stateful stage. */
   readonly watermarks: WriterWatermarks;
   /** The first part's sink: writes re-keyed records and markers to the internal topic. */
   readonly writer: RepartitionWriter;
+  /** Source options of the first part: as given; exactly once, with commits left to the hop. */
+  readonly firstSource: KafkaSourceOptionsInput;
   /** Source options of the next part: the internal topic, same connection and group. */
   readonly sourceOptions: KafkaSourceOptionsInput;
   /** The next part's checkpoints: the metadata of the group's committed offsets. */
@@ -35,7 +39,7 @@ export interface KafkaHop {
   /** Exactly once: writes the next part's results with its offsets, per partition. */
   readonly transactionalOutput: TransactionalOutput | undefined;
   /** Tells the hop the two parts' sources, once built (exactly once settles with them). */
-  bind(first: unknown, next: unknown): void;
+  bind(first: PipelineSource | undefined, next: PipelineSource | undefined): void;
   /** Creates or checks the internal topic, learns the upstream writers, starts the writer. */
   start(): Promise<void>;
   /** After the first part stopped: the writer's producers. */
@@ -215,12 +219,16 @@ export function buildKafkaHop(
     step: options.step,
     watermarks,
     writer,
+    // Exactly once: the writer commits the first part's offsets in its transactions.
+    firstSource: delivery.exactlyOnce
+      ? ({ ...source, commits: 'external' } as KafkaSourceOptionsInput)
+      : source,
     sourceOptions,
     checkpoints,
     transactionalOutput,
     bind(first, next) {
-      if (first instanceof KafkaSource) firstSource = first;
-      if (next instanceof KafkaSource) nextSource = next;
+      firstSource = first && kafkaSourceOf(first);
+      nextSource = next && kafkaSourceOf(next);
       // Initialise the transactional producers of newly assigned partitions at once: that
       // fences an instance that owned them before (a zombie) before this one writes.
       if (inputProducers && firstSource) {

@@ -1,9 +1,9 @@
 import { Kafka, logLevel } from 'kafkajs';
+import { createPipeline } from '../../../platform/kafka/index';
 import { type LocalBroker, startLocalBroker } from '../../../platform/kafka/local-broker/index';
 import type { KafkaSource } from '../../../platform/kafka/source/kafka-source';
 import type { CommittedOffset } from '../../../platform/kafka/source/offset-committer';
 import type { RevocationReport } from '../../../platform/kafka/source/revocation';
-import { createPipeline } from '../../../platform/pipeline/pipeline';
 import { noopTelemetry } from '../../../platform/telemetry/telemetry';
 import { stopAfterEach } from '../../support/cleanup';
 import { uniqueName } from '../../support/kafka';

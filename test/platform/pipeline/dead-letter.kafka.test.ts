@@ -1,5 +1,5 @@
+import { createPipeline } from '../../../platform/kafka/index';
 import { DEAD_LETTER_HEADERS } from '../../../platform/pipeline/dead-letter';
-import { createPipeline } from '../../../platform/pipeline/pipeline';
 import { stopAfterEach } from '../../support/cleanup';
 import {
   consumeAll,

@@ -1,6 +1,7 @@
+import { createPipeline } from '../../../platform/kafka/index';
 import type { KafkaSource } from '../../../platform/kafka/source/kafka-source';
 import type { RevocationReport } from '../../../platform/kafka/source/revocation';
-import { createPipeline, type Pipeline } from '../../../platform/pipeline/pipeline';
+import type { Pipeline } from '../../../platform/pipeline/index';
 import { stopAfterEach } from '../../support/cleanup';
 import { createTopic, deleteTopics, produceRecords, uniqueName } from '../../support/kafka';
 import {

@@ -1,5 +1,5 @@
+import { createPipeline } from '../../../platform/kafka/index';
 import type { KafkaSource } from '../../../platform/kafka/source/kafka-source';
-import { createPipeline } from '../../../platform/pipeline/pipeline';
 import { stopAfterEach } from '../../support/cleanup';
 import { createTopic, deleteTopics, produceRecords, uniqueName } from '../../support/kafka';
 import {

@@ -1,5 +1,5 @@
+import { createPipeline } from '../../../platform/kafka/index';
 import type { Message } from '../../../platform/message/message';
-import { createPipeline } from '../../../platform/pipeline/pipeline';
 import { stopAfterEach } from '../../support/cleanup';
 import {
   consumeAll,

@@ -1,5 +1,5 @@
 import { KafkaTopicNotFoundError } from '../../../platform/kafka/errors';
-import { createPipeline } from '../../../platform/pipeline/pipeline';
+import { createPipeline } from '../../../platform/kafka/index';
 import { stopAfterEach } from '../../support/cleanup';
 import { uniqueName } from '../../support/kafka';
 import { client, quietLogger } from './pipeline-kafka';

@@ -3,7 +3,8 @@ import { SpanKind } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { Registry } from 'prom-client';
 import { type HttpServer, startHttpServer } from '../../../platform/http/http-server';
-import { createPipeline, type Pipeline } from '../../../platform/pipeline/index';
+import { createPipeline } from '../../../platform/kafka/index';
+import type { Pipeline } from '../../../platform/pipeline/index';
 import { createTelemetry } from '../../../platform/telemetry/create-telemetry';
 import {
   consumeAll,

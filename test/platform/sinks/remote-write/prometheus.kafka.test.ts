@@ -3,8 +3,8 @@ import type { Sample } from '../../../../platform/apps/metrics-transform/model/s
 import { parseJson } from '../../../../platform/apps/metrics-transform/parse/json';
 import { parseOtlpProto } from '../../../../platform/apps/metrics-transform/parse/otlp-parse';
 import type { ParseResult } from '../../../../platform/apps/metrics-transform/parse/parse-result';
+import { createPipeline } from '../../../../platform/kafka/index';
 import { type Message, markFailed } from '../../../../platform/message/message';
-import { createPipeline } from '../../../../platform/pipeline/pipeline';
 import { testBatch } from '../../../../platform/pipeline/testing';
 import { RemoteWriteSink } from '../../../../platform/sinks/remote-write/index';
 import { stopAfterEach } from '../../../support/cleanup';

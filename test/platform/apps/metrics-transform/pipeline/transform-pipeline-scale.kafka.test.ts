@@ -8,7 +8,8 @@ import {
   transformPipelineOptions,
 } from '../../../../../platform/apps/metrics-transform/pipeline/transform-pipeline';
 import type { WindowHandler } from '../../../../../platform/apps/metrics-transform/pipeline/window-handler';
-import { createPipeline, type Pipeline } from '../../../../../platform/pipeline/index';
+import { createPipeline } from '../../../../../platform/kafka/index';
+import type { Pipeline } from '../../../../../platform/pipeline/index';
 import {
   consumeAll,
   createTopic,
