@@ -107,12 +107,21 @@ export abstract class Stage<In, Out> extends Emitter<In, Out> implements Source<
         throw refuse('already subscribed; cancel that subscription first');
       }
     }
-    const problem =
-      producer.dispatcher!.check(resolved) ??
-      (resolved.partition !== undefined &&
-      [...producer.downstream].some((s) => s.options.partition === resolved.partition)
-        ? `partition ${JSON.stringify(resolved.partition)} already has a consumer`
-        : undefined);
+    // A partition whose consumer has stopped is free as soon as the producer reads that
+    // consumer's cancel, which its mailbox holds before this subscription: a restarted
+    // consumer takes its partition back (the producer checks again when it accepts).
+    const taken = [...producer.downstream].filter(
+      (s) => resolved.partition !== undefined && s.options.partition === resolved.partition,
+    );
+    const stale =
+      taken.length > 0 &&
+      taken.every((s) => (s.consumer as unknown as Stage<unknown, unknown>).status === 'stopped');
+    const problem = stale
+      ? undefined
+      : (producer.dispatcher!.check(resolved) ??
+        (taken.length > 0
+          ? `partition ${JSON.stringify(resolved.partition)} already has a consumer`
+          : undefined));
     if (problem) throw refuse(problem);
     const upstream = producer as unknown as Stage<never, In>;
     const sub = new Subscription<In>(upstream, this, resolved);

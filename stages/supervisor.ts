@@ -159,6 +159,85 @@ export class Supervisor {
     return this;
   }
 
+  /**
+   * Adds a child and starts it at once when the supervisor runs (OTP's `start_child`), for
+   * a pool that grows at run time. Throws for a duplicate id or a spec without `start`.
+   */
+  startChild(spec: ChildSpec): SupervisedStage | undefined {
+    const component = `supervisor '${this.name}'`;
+    const child = checkObject(component, 'startChild(spec)', spec, ['id', 'start', 'restart']);
+    const id = text(component, 'startChild(spec).id', child.id, '');
+    if (!id || this.children.some((c) => c.spec.id === id)) {
+      throw new InvalidOptionError(
+        component,
+        'startChild(spec).id',
+        child.id,
+        'a new non-empty id',
+      );
+    }
+    if (typeof child.start !== 'function') {
+      throw new InvalidOptionError(
+        component,
+        'startChild(spec).start',
+        child.start,
+        'a function (supervisor) => stage',
+      );
+    }
+    oneOf(
+      component,
+      'startChild(spec).restart',
+      child.restart,
+      ['permanent', 'transient', 'temporary'] as const,
+      'permanent',
+    );
+    const entry: Child = { spec, instance: undefined, expected: false };
+    this.children.push(entry);
+    if (this.state === 'running') this.launch(entry);
+    return entry.instance;
+  }
+
+  /**
+   * Stops a child on purpose and forgets it (OTP's `terminate_child` then `delete_child`):
+   * its exit, whatever the reason, is not restarted. `stop` says how it stops (default:
+   * `stage.stop('shutdown')`; a pool that shrinks passes a graceful drain); past
+   * `shutdownMs` it is killed. Resolves with the reason it stopped with.
+   */
+  async terminateChild(
+    id: string,
+    stop: (stage: SupervisedStage) => Promise<StopReason> = (s) => s.stop('shutdown'),
+  ): Promise<StopReason> {
+    const child = this.children.find((c) => c.spec.id === id);
+    if (!child) {
+      throw new InvalidOptionError(
+        `supervisor '${this.name}'`,
+        'terminateChild(id)',
+        id,
+        `a child: ${this.children.map((c) => `'${c.spec.id}'`).join(', ')}`,
+      );
+    }
+    child.expected = true;
+    const instance = child.instance;
+    let reason: StopReason = 'normal';
+    if (instance) {
+      let timer: NodeJS.Timeout | undefined;
+      reason = await Promise.race([
+        stop(instance),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, this.shutdownMs);
+        }).then(() => instance.kill('shutdown')),
+      ]);
+      clearTimeout(timer);
+    }
+    const index = this.children.indexOf(child);
+    if (index >= 0) this.children.splice(index, 1);
+    return reason;
+  }
+
+  /** The ids of the children, in order. */
+  childIds(): string[] {
+    return this.children.map((c) => c.spec.id);
+  }
+
   /** The current instance of a child (changes at each restart). */
   get<S extends SupervisedStage>(id: string): S {
     const child = this.children.find((c) => c.spec.id === id);

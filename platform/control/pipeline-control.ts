@@ -1,6 +1,7 @@
 import { KafkaSourceStateError, KafkaTopicNotFoundError } from '../kafka/errors';
 import { KafkaSource } from '../kafka/source/kafka-source';
 import type { PauseScope } from '../kafka/source/operator-pauses';
+import { PipelineOptionsError, PipelineStateError } from '../pipeline/errors';
 import type {
   BatcherSettings,
   Controllable,
@@ -32,6 +33,25 @@ export interface WithSource {
   readonly name: string;
   readonly source: unknown;
   readonly parts?: readonly { readonly source: unknown }[];
+}
+
+/**
+ * The pipeline's refusal as the control reports it: a value out of range or an unknown
+ * batcher is the request's fault (400); a setting this pipeline cannot change at run time
+ * is 501; a state that does not allow it now (stopping) is 409.
+ */
+async function applied(action: () => void | Promise<void>, fixed: boolean): Promise<void> {
+  try {
+    await action();
+  } catch (error) {
+    if (error instanceof PipelineOptionsError) {
+      throw new ControlError('bad_request', error.message, { cause: error });
+    }
+    if (error instanceof PipelineStateError) {
+      throw new ControlError(fixed ? 'unsupported' : 'conflict', error.message, { cause: error });
+    }
+    throw error;
+  }
 }
 
 const isTunable = (v: unknown): v is RuntimeTunable =>
@@ -130,14 +150,16 @@ export function controlPipeline(pipeline: WithSource): Controllable {
           }`,
         );
       }
-      return tunable.setBatcher(batcher, settings);
+      return applied(() => tunable.setBatcher(batcher, settings), false);
     },
     setProcessors(settings: ProcessorSettings) {
-      if (!tunable || tunable.runtimeSettings().processors === null) {
-        throw cannotSet('the processors’ concurrency');
-      }
-      if (settings.concurrency === undefined) return;
-      return tunable.setProcessorConcurrency(settings.concurrency);
+      if (!tunable) throw cannotSet('the processors’ concurrency');
+      const concurrency = settings.concurrency;
+      if (concurrency === undefined) return;
+      // Without adjustable processors the pipeline's own refusal says why (partitionBy, a
+      // stateful stage in their place).
+      const fixed = tunable.runtimeSettings().processors === null;
+      return applied(() => tunable.setProcessorConcurrency(concurrency), fixed);
     },
   };
 }

@@ -10,6 +10,12 @@ export interface Batch {
   readonly bytes: number;
 }
 
+/** The sizes an operator may change while the batcher runs. */
+export interface BatchSizes {
+  readonly batchSize: number;
+  readonly batchTimeoutMs: number;
+}
+
 /** What a {@link BatchAccumulator} needs: a batcher's validated settings. */
 export interface AccumulatorSettings {
   readonly batcher: string;
@@ -33,16 +39,43 @@ interface Open {
  * Order within a key is arrival order. Time is passed in, so tests need no timers.
  */
 export class BatchAccumulator {
-  // Insertion order is opening order, and every batch has the same timeout: the first entry
-  // always has the earliest deadline.
+  // Insertion order is opening order, and deadlines never decrease along it (a shorter
+  // timeout pulls the earlier deadlines in, see `resize`): the first entry always has the
+  // earliest deadline.
   private readonly open = new Map<unknown, Open>();
   private pendingCount = 0;
+  private settings: AccumulatorSettings;
 
-  constructor(private readonly settings: AccumulatorSettings) {}
+  constructor(settings: AccumulatorSettings) {
+    this.settings = settings;
+  }
 
   /** Messages waiting in open batches. */
   get pending(): number {
     return this.pendingCount;
+  }
+
+  /** The batch size and timeout in force. */
+  get sizes(): BatchSizes {
+    return { batchSize: this.settings.batchSize, batchTimeoutMs: this.settings.batchTimeoutMs };
+  }
+
+  /**
+   * Changes the batch size and/or timeout at time `now`. Batches opened from now on use the
+   * new values; an open batch that already holds the new size closes now (returned), and
+   * one whose deadline lies beyond `now` + the new timeout is due then, so a shorter timeout
+   * is never waited out at the old length.
+   */
+  resize(sizes: Partial<BatchSizes>, now: number): Batch[] {
+    this.settings = { ...this.settings, ...sizes };
+    const { batchSize, batchTimeoutMs } = this.settings;
+    const latest = now + batchTimeoutMs;
+    const closed: Batch[] = [];
+    for (const [key, batch] of this.open) {
+      if (batch.messages.length >= batchSize) closed.push(this.close(key, batch));
+      else if (batch.deadline > latest) batch.deadline = latest;
+    }
+    return closed;
   }
 
   /** Adds messages at time `now`; returns the batches they filled, in closing order. */

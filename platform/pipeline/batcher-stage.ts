@@ -2,16 +2,27 @@ import { performance } from 'node:perf_hooks';
 import { ProducerConsumer, type ProducerConsumerOptions } from '../../stages/index';
 import type { Message } from '../message/message';
 import type { Telemetry } from '../telemetry/telemetry';
-import { type AccumulatorSettings, type Batch, BatchAccumulator } from './batch-accumulator';
+import {
+  type AccumulatorSettings,
+  type Batch,
+  BatchAccumulator,
+  type BatchSizes,
+} from './batch-accumulator';
 
 const TIMEOUT = Symbol('batch-timeout');
 const DRAIN = Symbol('batch-drain');
 
+/** An operator's new sizes, applied in the mailbox between two calls of `handleEvents`. */
+class Resize {
+  constructor(readonly sizes: Partial<BatchSizes>) {}
+}
+
 /**
  * Groups the messages of one batcher into batches (by batch key; closed on size, bytes or
  * timeout) and emits them to its sink stages. It subscribes to every processor with cancel
- * `'temporary'`: when processors finish one by one it flushes what it holds, and finishes
- * itself once the last one is gone, so stopping a pipeline drains every open batch.
+ * `'temporary'`: once the last one is gone it flushes what it holds and finishes, so
+ * stopping a pipeline drains every open batch. A processor that crashed (an error) is not
+ * counted as gone for good: its supervisor brings a new one, which subscribes again.
  *
  * Its output unit is a batch: the sink stages' demand is counted in batches, and the stages
  * core lets a producer-consumer take in messages until it has emitted that many batches.
@@ -45,6 +56,20 @@ export class BatcherStage extends ProducerConsumer<Message, Batch> {
     return this.accumulator.pending;
   }
 
+  /** The batch size and timeout in force (an operator may have changed them). */
+  get sizes(): BatchSizes {
+    return this.accumulator.sizes;
+  }
+
+  /**
+   * Changes the batch size and/or timeout from the next batch on (see
+   * {@link BatchAccumulator.resize}); applied in order with the messages already sent here.
+   * Values are the caller's to check.
+   */
+  resize(sizes: Partial<BatchSizes>): void {
+    this.sendInfo(new Resize(sizes));
+  }
+
   override handleSubscribe(kind: 'producer' | 'consumer'): undefined {
     if (kind === 'producer') this.producers++;
     return undefined;
@@ -70,6 +95,11 @@ export class BatcherStage extends ProducerConsumer<Message, Batch> {
       this.armTimer();
       return batches;
     }
+    if (message instanceof Resize) {
+      const batches = this.accumulator.resize(message.sizes, Date.now());
+      this.armTimer();
+      return batches;
+    }
     if (message !== TIMEOUT) return undefined;
     this.timer = undefined;
     const batches = this.accumulator.due(Date.now());
@@ -77,16 +107,16 @@ export class BatcherStage extends ProducerConsumer<Message, Batch> {
     return batches;
   }
 
-  override handleCancel(
-    _reason: unknown,
-    subscription: { consumer: unknown },
-  ): Batch[] | undefined {
+  override handleCancel(reason: unknown, subscription: { consumer: unknown }): Batch[] | undefined {
     // Only the loss of a producer matters here; a sink stage leaving is the core's business.
     if (subscription.consumer !== this) return undefined;
     this.producers--;
+    // A processor leaving while others stay (its pool shrank, or it crashed and comes back)
+    // changes nothing for the open batches: they fill and time out as before.
+    if (this.producers > 0 || reason instanceof Error) return undefined;
     const batches = this.accumulator.flushAll();
     this.armTimer();
-    if (this.producers === 0) this.finishWhenDrained();
+    this.finishWhenDrained();
     return batches;
   }
 

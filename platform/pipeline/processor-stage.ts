@@ -1,27 +1,61 @@
 import {
   Consumer,
   type ConsumerOptions,
+  isThenable,
   ProducerConsumer,
   type ProducerConsumerOptions,
+  type Subscription,
 } from '../../stages/index';
 import type { Message } from '../message/message';
+import type { Holding } from './in-flight';
 import { type ProcessorStepSettings, processorStep } from './processor-step';
 
 /**
  * A processor between the source and the batchers: handles the messages it receives and
  * passes on the ones that did not fail. Several of them share the source's events (demand
  * dispatcher), or take one partition each (partition dispatcher, `processors.partitionBy`).
+ *
+ * Under supervision it reports what it settled itself (dead-lettered, or acknowledged at the
+ * end of a pipeline without batchers) to its {@link Holding}, so a crash fails only the
+ * messages it still held.
  */
 export class ProcessorStage extends ProducerConsumer<Message, Message> {
+  private input: Subscription | undefined;
+
   constructor(
     options: ProducerConsumerOptions<Message, Message>,
     private readonly step: ProcessorStepSettings,
+    private readonly inFlight?: Holding,
   ) {
     super(options);
   }
 
+  override handleSubscribe(kind: 'producer' | 'consumer', subscription: Subscription): undefined {
+    if (kind === 'producer') this.input = subscription;
+    return undefined;
+  }
+
   override handleEvents(messages: Message[]): Message[] | Promise<Message[]> {
-    return processorStep(messages, this.step);
+    const out = processorStep(messages, this.step);
+    const holding = this.inFlight;
+    if (!holding) return out;
+    if (isThenable(out)) {
+      return out.then((kept) => {
+        holding.settle(messages, kept);
+        return kept;
+      });
+    }
+    holding.settle(messages, out);
+    return out;
+  }
+
+  /**
+   * Leaves the pool: cancels the subscription to the source, handles and passes on what it
+   * already received, then stops with `'normal'` (its batchers flush nothing early).
+   */
+  retire(): void {
+    if (this.input) this.cancel(this.input, 'normal');
+    else void this.stop('normal');
   }
 }
 
@@ -30,15 +64,34 @@ export class ProcessorStage extends ProducerConsumer<Message, Message> {
  * acknowledges them itself (Broadway's processors without batchers do the same).
  */
 export class TerminalProcessorStage extends Consumer<Message> {
+  private input: Subscription | undefined;
+
   constructor(
     options: ConsumerOptions<Message>,
     private readonly step: ProcessorStepSettings,
+    private readonly inFlight?: Holding,
   ) {
     super(options);
   }
 
+  override handleSubscribe(kind: 'producer' | 'consumer', subscription: Subscription): undefined {
+    if (kind === 'producer') this.input = subscription;
+    return undefined;
+  }
+
   override handleEvents(messages: Message[]): undefined | Promise<void> {
     const result = processorStep(messages, this.step);
-    return Array.isArray(result) ? undefined : result.then(() => undefined);
+    const holding = this.inFlight;
+    if (Array.isArray(result)) {
+      holding?.settle(messages, []);
+      return undefined;
+    }
+    return result.then(() => holding?.settle(messages, []));
+  }
+
+  /** Leaves the pool: cancels its subscription, handles what it received, then stops. */
+  retire(): void {
+    if (this.input) this.cancel(this.input, 'normal');
+    else void this.stop('normal');
   }
 }

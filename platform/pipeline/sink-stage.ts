@@ -1,11 +1,15 @@
 import { performance } from 'node:perf_hooks';
-import { Consumer, type ConsumerOptions } from '../../stages/index';
+import { Consumer, type ConsumerOptions, type StopReason } from '../../stages/index';
 import type { Batch } from './batch-accumulator';
 import { type DeliverSettings, deliverBatch } from './deliver-batch';
 
 /**
  * The end of a batcher: delivers each batch to the sink, one batch at a time (so batches of
  * one key stay in order), then acknowledges or dead-letters its messages.
+ *
+ * It subscribes to its batcher with cancel `'temporary'` and stops itself when the batcher
+ * finishes or shuts down; a batcher that crashed is replaced by its supervisor, and the
+ * new one subscribes this stage again.
  */
 export class SinkStage extends Consumer<Batch> {
   constructor(
@@ -13,6 +17,11 @@ export class SinkStage extends Consumer<Batch> {
     private readonly settings: DeliverSettings,
   ) {
     super(options);
+  }
+
+  override handleCancel(reason: StopReason): undefined {
+    if (!(reason instanceof Error)) void this.stop('normal');
+    return undefined;
   }
 
   override async handleEvents(batches: Batch[]): Promise<void> {

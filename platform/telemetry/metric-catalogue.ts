@@ -41,6 +41,7 @@ export class MetricCatalogue {
   readonly stagePendingDemand: Gauge<'pipeline' | 'stage'>;
   readonly stageBufferedEvents: Gauge<'pipeline' | 'stage'>;
   readonly stageFailures: Counter<'pipeline' | 'stage' | 'reason'>;
+  readonly stageRestarts: Counter<'pipeline' | 'stage'>;
   readonly sourceLag: Gauge<'pipeline' | 'topic' | 'partition'>;
   readonly sourcePaused: Gauge<'pipeline' | 'topic' | 'partition'>;
   readonly sourcePauses: Counter<'pipeline' | 'topic' | 'partition'>;
@@ -135,6 +136,24 @@ export class MetricCatalogue {
       help: 'Messages a stage marked failed, by bounded reason.',
       labelNames: ['pipeline', 'stage', 'reason'],
       registers,
+    });
+    this.stageRestarts = new Counter({
+      name: 'kafka_stages_stage_restarts_total',
+      help: 'Restarts of a supervised stage (processor, batcher) after it crashed.',
+      labelNames: ['pipeline', 'stage'],
+      registers,
+      // Read from the supervisors' counts at scrape time; every supervised stage has a
+      // series from its start (0 until its first crash).
+      collect() {
+        this.reset();
+        for (const p of providers) {
+          for (const s of p.stages?.() ?? []) {
+            if (s.restarts !== undefined) {
+              this.inc({ pipeline: p.pipeline, stage: s.stage }, s.restarts);
+            }
+          }
+        }
+      },
     });
     this.sourceLag = partitionGauge(
       'kafka_stages_source_lag_records',

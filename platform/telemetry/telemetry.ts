@@ -41,6 +41,11 @@ export interface StageSnapshot {
   readonly role?: string;
   /** Optional, for `/topology`: the pipeline part (0 before the first repartition hop). */
   readonly part?: number;
+  /**
+   * Optional: restarts after a crash, for stages run under a supervisor (processors,
+   * batchers). Feeds `/topology` and `kafka_stages_stage_restarts_total`.
+   */
+  readonly restarts?: number;
 }
 
 /** Counts of one handler call (one batch) of a stage. */

@@ -16,6 +16,8 @@ export interface TopologyStage {
   readonly role?: string;
   /** Which part of the pipeline the stage belongs to: 0 before the first repartition hop. */
   readonly part?: number;
+  /** Restarts after a crash (supervised stages: processors and batchers). */
+  readonly restarts?: number;
 }
 
 /** One subscription edge: `from` (producer) sends events to `to` (consumer) on demand. */

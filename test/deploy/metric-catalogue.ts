@@ -15,6 +15,7 @@ export const METRIC_CATALOGUE: Readonly<Record<string, MetricType>> = {
   kafka_stages_stage_pending_demand: 'gauge',
   kafka_stages_stage_buffered_events: 'gauge',
   kafka_stages_stage_failures_total: 'counter',
+  kafka_stages_stage_restarts_total: 'counter',
   // per source partition (pipeline, topic, partition)
   kafka_stages_source_lag_records: 'gauge',
   kafka_stages_source_partition_paused: 'gauge',
