@@ -126,3 +126,46 @@ describe('Supervisor shutdown', () => {
     expect(stuck.status).toBe('stopped');
   });
 });
+
+describe('Supervisor children added and removed at run time', () => {
+  it('startChild starts a child that is restarted like the others; terminateChild stops it for good', async () => {
+    const sup = new Supervisor([{ id: 'counter', start: () => new Counter() }], {
+      name: 'pool',
+    }).start();
+    try {
+      const consumer = (s: Supervisor) =>
+        new Collector<number>({ subscribeTo: [s.get<Counter>('counter')] }, 1);
+      const added = sup.startChild({ id: 'c1', start: consumer, restart: 'transient' });
+      expect(added).toBe(sup.get('c1'));
+      expect(sup.childIds()).toEqual(['counter', 'c1']);
+      await eventually(() => sup.get<Collector<number>>('c1').events.length > 0);
+      await sup.get<Collector<number>>('c1').stop(new Error('crash'));
+      await eventually(() => sup.restarts === 1 && sup.get('c1') !== added);
+      const second = sup.get<Collector<number>>('c1');
+      // A graceful stop of our choosing; whatever its reason, no restart follows.
+      expect(await sup.terminateChild('c1', (stage) => stage.stop(new Error('gone')))).toEqual(
+        new Error('gone'),
+      );
+      expect(second.status).toBe('stopped');
+      expect(sup.childIds()).toEqual(['counter']);
+      await settle();
+      expect(sup.restarts).toBe(1);
+      expect(() => sup.get('c1')).toThrow('option \'get(id)\' is "c1"');
+    } finally {
+      await sup.stop();
+    }
+  });
+
+  it('refuses a duplicate id and an unknown child, naming them', async () => {
+    const sup = new Supervisor([{ id: 'counter', start: () => new Counter() }], {
+      name: 'pool',
+    });
+    expect(() => sup.startChild({ id: 'counter', start: () => new Counter() })).toThrow(
+      'option \'startChild(spec).id\' is "counter"; allowed: a new non-empty id',
+    );
+    await expect(sup.terminateChild('nope')).rejects.toThrow(
+      "option 'terminateChild(id)' is \"nope\"; allowed: a child: 'counter'",
+    );
+    await sup.stop();
+  });
+});

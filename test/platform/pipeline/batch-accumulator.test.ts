@@ -78,4 +78,65 @@ describe('BatchAccumulator', () => {
       ),
     );
   });
+
+  describe('resize (an operator changes the sizes at run time)', () => {
+    it('a smaller size closes the open batches already that full, the others fill to it', () => {
+      const acc = new BatchAccumulator({ ...base, batchSize: 10, batchKey: (m) => m.data });
+      acc.add(testBatch(['a', 'a', 'a', 'a', 'b']), 0);
+      const closed = acc.resize({ batchSize: 2 }, 10);
+      expect(closed.map((b) => [b.key, b.messages.length])).toEqual([['a', 4]]);
+      expect(acc.sizes).toEqual({ batchSize: 2, batchTimeoutMs: 100 });
+      expect(acc.add(testBatch(['b']), 20).map((b) => [b.key, b.messages.length])).toEqual([
+        ['b', 2],
+      ]);
+    });
+
+    it('a shorter timeout pulls open deadlines in; a longer one applies to new batches only', () => {
+      const acc = new BatchAccumulator({ ...base, batchTimeoutMs: 1000 });
+      acc.add(testBatch([1]), 0);
+      expect(acc.resize({ batchTimeoutMs: 50 }, 10)).toEqual([]);
+      expect(acc.nextDeadline()).toBe(60);
+      expect(acc.due(60).map((b) => dataOf(b.messages))).toEqual([[1]]);
+      acc.add(testBatch([2]), 100);
+      acc.resize({ batchTimeoutMs: 5000 }, 120);
+      expect(acc.nextDeadline()).toBe(150);
+    });
+
+    it('keeps the earliest deadline first whatever the resizes (property)', () => {
+      fc.assert(
+        fc.property(
+          fc.array(
+            fc.oneof(
+              fc.record({ key: fc.integer({ min: 0, max: 4 }), dt: fc.nat(50) }),
+              fc.record({ timeout: fc.integer({ min: 1, max: 300 }), dt: fc.nat(50) }),
+            ),
+            { maxLength: 40 },
+          ),
+          (steps) => {
+            const acc = new BatchAccumulator({ ...base, batchSize: 1000, batchKey: (m) => m.data });
+            const opened = new Map<unknown, number>();
+            let timeout = base.batchTimeoutMs;
+            let now = 0;
+            for (const step of steps) {
+              now += step.dt;
+              if ('key' in step) {
+                if (!opened.has(step.key)) opened.set(step.key, now + timeout);
+                acc.add(testBatch([step.key]), now);
+              } else {
+                timeout = step.timeout;
+                acc.resize({ batchTimeoutMs: timeout }, now);
+                for (const [k, d] of opened) opened.set(k, Math.min(d, now + timeout));
+              }
+              for (const b of acc.due(now)) opened.delete(b.key);
+              // What due() leaves open is exactly what is not due yet, and nextDeadline()
+              // is the earliest of their deadlines.
+              for (const d of opened.values()) expect(d).toBeGreaterThan(now);
+              const earliest = opened.size > 0 ? Math.min(...opened.values()) : undefined;
+              expect(acc.nextDeadline()).toBe(earliest);
+            }
+          },
+        ),
+      );
+    });
+  });
 });
