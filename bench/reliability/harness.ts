@@ -209,8 +209,18 @@ export class Cluster {
       const at = Number(payload.lastOffset);
       if (at > (reached.get(payload.partition) ?? -1)) reached.set(payload.partition, at);
     });
-    await consumer.connect();
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    // A topic created a moment ago can still be unknown to its leader: try again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await consumer.connect();
+        await consumer.subscribe({ topics: [topic], fromBeginning: true });
+        break;
+      } catch (error) {
+        await consumer.disconnect().catch(() => {});
+        if (attempt >= 20 || !(error as { retriable?: boolean }).retriable) throw error;
+        await sleep(500);
+      }
+    }
     await consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
@@ -309,8 +319,10 @@ export class Instance {
       env: { ...process.env, RELIABILITY_INSTANCE: JSON.stringify(config) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    this.child.stderr!.on('data', (chunk: Buffer) => {
-      this.stderr = (this.stderr + chunk.toString()).slice(-4_000);
+    // The instance's log (JSON lines on stderr): its tail explains an early exit.
+    createInterface({ input: this.child.stderr! }).on('line', (line) => {
+      this.stderr = `${this.stderr}${line}\n`.slice(-4_000);
+      if (line.includes('"msg":"fenced')) this.fenced++;
     });
     this.exited = new Promise((resolve) =>
       this.child.once('exit', (code, signal) => resolve({ code, signal })),
@@ -324,11 +336,6 @@ export class Instance {
         } catch {
           return;
         }
-        // The instance's own log lines (JSON, level 50 and up: errors) explain an early exit.
-        if (event.t === undefined && Number(event.level) >= 50) {
-          this.stderr = `${this.stderr}${line}\n`.slice(-4_000);
-        }
-        if (event.t === undefined && String(event.msg).startsWith('fenced')) this.fenced++;
         if (event.t === 'ready') resolve();
         if (event.t === 'status') {
           this.peakRss = Math.max(this.peakRss, Number(event.rss));

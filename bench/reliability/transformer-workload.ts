@@ -135,7 +135,12 @@ export const transformer: Workload = {
       }
       const times = (seen.get(w.key) ?? 0) + 1;
       seen.set(w.key, times);
-      if (times > 1) duplicated++;
+      if (times > 1) {
+        duplicated++;
+        problems.push(
+          `window ${w.key} seen ${times} times (count ${w.result.count} of ${e.count})`,
+        );
+      }
       if (same(w.result, e)) right.add(w.key);
       else problems.push(`partial window ${w.key}: count ${w.result.count} of ${e.count}`);
     }

@@ -11,13 +11,11 @@ import type { Message } from '../message/message';
 import type { Telemetry } from '../telemetry/telemetry';
 import type { Batch } from './batch-accumulator';
 import { BatcherStage } from './batcher-stage';
-import { buildDeadLetterSend, buildSink, buildSource } from './build-ends';
-import type { Lifecycle, PipelineConnectors } from './connectors';
+import { buildDeadLetterSend, buildSink, buildSource, type Lifecycle } from './connectors';
 import { createDeadLetterer } from './dead-letter';
 import { hashKey } from './hash-key';
 import { keyOf } from './key-of';
 import type { ValidPipelineOptions } from './options';
-import type { PipelineSource } from './pipeline-source';
 import { ProcessorStage, TerminalProcessorStage } from './processor-stage';
 import type { ProcessorStepSettings } from './processor-step';
 import type { StatefulOptions } from './repartition/repartition-options';
@@ -38,9 +36,6 @@ export interface AnyStage {
 
 /** The stages of a pipeline, built (not started) from its validated options. */
 export interface Topology {
-  /** The source: its stage, readiness, drain (see {@link PipelineSource}). */
-  readonly input: PipelineSource;
-  /** The source's stage (`input.stage`). */
   readonly source: Producer<Message>;
   readonly processors: readonly (ProcessorStage | TerminalProcessorStage)[];
   /** The stateful stage of a part after a repartition hop, when it has one. */
@@ -51,7 +46,7 @@ export interface Topology {
   readonly terminals: readonly AnyStage[];
   /** Every stage, source first. */
   readonly stages: readonly AnyStage[];
-  /** Connector-built sinks and dead-letter writer: started before the stages, stopped after. */
+  /** Kafka sinks and the dead-letter producer: started before the stages, stopped after. */
   readonly lifecycles: readonly Lifecycle[];
 }
 
@@ -61,8 +56,6 @@ export interface TopologyDeps {
   readonly wait: Sleep;
   /** True once a stop's drain time is up: transient failures are no longer retried. */
   readonly givingUp: () => boolean;
-  /** Build the ends that the options give as options objects (Kafka's: `platform/kafka`). */
-  readonly connectors?: PipelineConnectors;
   /** Set for the part after a repartition hop: its input carries watermark markers. */
   readonly hop?: {
     readonly watermarks: WriterWatermarks;
@@ -88,8 +81,7 @@ export function buildTopology(options: ValidPipelineOptions, deps: TopologyDeps)
   const lifecycles: Lifecycle[] = [];
 
   const raw = new WeakMap<Message, unknown>();
-  const ends = { telemetry, logger, connectors: deps.connectors };
-  const deadLetterSend = buildDeadLetterSend(options, ends);
+  const deadLetterSend = buildDeadLetterSend(options, deps);
   if (deadLetterSend.lifecycle) lifecycles.push(deadLetterSend.lifecycle);
   const deadLetterer = createDeadLetterer({
     pipeline: name,
@@ -111,8 +103,7 @@ export function buildTopology(options: ValidPipelineOptions, deps: TopologyDeps)
         hash: (m) => hashKey(keyOf(partitionBy, m, 'partition-key')) % concurrency,
       })
     : undefined;
-  const input = buildSource(options, sourceDispatcher, ends);
-  const source = input.stage;
+  const source = buildSource(options, sourceDispatcher, deps);
 
   const batcherNames = Object.keys(options.batchers ?? {});
   const routed = batcherNames.length > 1;
@@ -138,6 +129,11 @@ export function buildTopology(options: ValidPipelineOptions, deps: TopologyDeps)
             logger.warn(
               { err: error, partition },
               'fenced: another instance owns this partition now; its results here are dropped',
+            ),
+          onStale: (partition) =>
+            logger.info(
+              { partition },
+              'results built before a rebalance dropped: they are built again from the committed offsets',
             ),
         },
       )
@@ -204,7 +200,7 @@ export function buildTopology(options: ValidPipelineOptions, deps: TopologyDeps)
       telemetry,
     );
     batchers.push(batcher);
-    const { sink, lifecycle } = buildSink(options, batcherName, ends);
+    const { sink, lifecycle } = buildSink(options, batcherName, deps);
     if (lifecycle) lifecycles.push(lifecycle);
     for (let i = 0; i < sinkCount; i++) {
       sinks.push(
@@ -236,5 +232,5 @@ export function buildTopology(options: ValidPipelineOptions, deps: TopologyDeps)
   const terminals: AnyStage[] = batchers.length > 0 ? sinks : processors;
   const middle: AnyStage[] = stateful ? [stateful] : processors;
   const stages: AnyStage[] = [source, ...middle, ...batchers, ...sinks];
-  return { input, source, processors, stateful, batchers, sinks, terminals, stages, lifecycles };
+  return { source, processors, stateful, batchers, sinks, terminals, stages, lifecycles };
 }

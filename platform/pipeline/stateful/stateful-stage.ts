@@ -59,6 +59,11 @@ export interface StatefulStageSettings {
   readonly commitIntervalMs?: number;
   /** Told when a transaction was refused because another instance owns the partition. */
   readonly onFenced?: (partition: number, error: Error) => void;
+  /**
+   * Told when results of a partition were dropped because its assignment ended after they
+   * were built (exactly once; they are built again from the committed offsets).
+   */
+  readonly onStale?: (partition: number) => void;
   readonly now?: () => number;
 }
 
@@ -94,6 +99,15 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
    * the held inputs of windows already delivered: a partial copy of those windows.
    */
   private readonly floors = new Map<number, number>();
+  /**
+   * Exactly once: the partitions whose state this stage holds, from its last restart until
+   * the next rebalance. Emptied as soon as a new assignment is announced, set again when
+   * the stage restarts on it. Results of any other partition are dropped, not committed:
+   * an instance that was frozen past its session (a zombie) wakes up with events built on
+   * state another instance has since delivered; once its own new assignment re-initialised
+   * the partition's transactional id, nothing else would refuse them.
+   */
+  private readonly owned = new Set<number>();
   /** Exactly once: results waiting for the next transaction, and when the last one went. */
   private readonly gathered: StatefulResult[] = [];
   private gatheredTrace: Context | undefined;
@@ -137,6 +151,9 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
    * what the stage held can no longer be acknowledged.
    */
   reassigned(partitions: readonly number[]): void {
+    // At once, not in turn: events already queued were built on the state of the assignment
+    // that just ended, and must not be committed under the new one (see `owned`).
+    this.owned.clear();
     const info: Assigned = { kind: ASSIGNED, partitions: [...partitions] };
     this.sendInfo(info);
   }
@@ -228,6 +245,8 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
     this.gathered.length = 0;
     this.confirmed = Number.NEGATIVE_INFINITY;
     this.floors.clear();
+    this.owned.clear();
+    for (const p of partitions) this.owned.add(p);
     handler.reset();
     let floor = Number.POSITIVE_INFINITY;
     for (const p of partitions) {
@@ -335,6 +354,10 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
         // broker away for long stops the stage after the last attempt; it then starts over
         // from the committed offsets.
         for (let attempt = 1; ; attempt++) {
+          if (!this.owned.has(partition)) {
+            this.settings.onStale?.(partition);
+            return;
+          }
           try {
             await output.commit(
               partition,

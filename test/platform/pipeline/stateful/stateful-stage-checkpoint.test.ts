@@ -21,8 +21,14 @@ import { Consumer } from '../../../../stages/index';
 class PassThrough implements StatefulHandler {
   watermark = Number.NEGATIVE_INFINITY;
   readonly restored = new Map<number, number>();
+  /** Called with each message handled (a test's hook into the middle of a batch). */
+  onHandle: (m: Message) => void = () => {};
   handle(messages: Message[]): StatefulResult {
-    return { emit: [], done: messages };
+    for (const m of messages) this.onHandle(m);
+    return {
+      emit: messages.map((m) => ({ key: null, value: String(m.data), partition: m.partition })),
+      done: messages,
+    };
   }
   restore(partition: number, watermark: number): void {
     this.restored.set(partition, watermark);
@@ -45,6 +51,7 @@ interface Committed {
 function stage(stored: ReadonlyMap<number, string>) {
   const handler = new PassThrough();
   const commits: Committed[] = [];
+  const stale: number[] = [];
   const source = new TestSource();
   const deadLetterer = { deadLetter: async () => {} } as unknown as DeadLetterer;
   const stateful = new StatefulStage(
@@ -64,13 +71,14 @@ function stage(stored: ReadonlyMap<number, string>) {
         },
       },
       commitIntervalMs: 0,
+      onStale: (partition) => stale.push(partition),
     },
   );
   // A producer-consumer asks upstream only as far as its own consumers ask.
   const sink = new (class extends Consumer<Message> {
     handleEvents(): void {}
   })({ subscribeTo: [stateful] });
-  return { handler, commits, source, stateful, sink };
+  return { handler, commits, stale, source, stateful, sink };
 }
 
 const until = async (check: () => boolean) => {
@@ -114,6 +122,31 @@ describe('StatefulStage checkpoints', () => {
       source.push([testMessage('a', { partition: 0, offset: 3 })]);
       await until(() => commits.length === 1);
       expect(JSON.parse(commits[0]!.metadata).f).toBe(-1);
+    } finally {
+      await Promise.all([sink.stop(), stateful.stop(), source.stop()]);
+    }
+  });
+
+  it('drops, not commits, results built before a new assignment was announced (a zombie waking up)', async () => {
+    const { handler, commits, stale, source, stateful, sink } = stage(new Map());
+    source.start();
+    stateful.start();
+    sink.start();
+    try {
+      stateful.reassigned([0]);
+      source.push([testMessage('a', { partition: 0, offset: 1 })]);
+      await until(() => commits.length === 1);
+      // While 'b' is handled, a rebalance assigns partition 0 again: 'b' belongs to the
+      // assignment that ended, and its result must not go out under the new one.
+      handler.onHandle = (m) => {
+        if (m.data === 'b') stateful.reassigned([0]);
+      };
+      source.push([testMessage('b', { partition: 0, offset: 2 })]);
+      await until(() => stale.length === 1);
+      source.push([testMessage('c', { partition: 0, offset: 3 })]);
+      await until(() => commits.length === 2);
+      expect(commits.map((c) => c.records.map((r) => r.value))).toEqual([['a'], ['c']]);
+      expect(stale).toEqual([0]);
     } finally {
       await Promise.all([sink.stop(), stateful.stop(), source.stop()]);
     }
