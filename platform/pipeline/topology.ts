@@ -11,11 +11,13 @@ import type { Message } from '../message/message';
 import type { Telemetry } from '../telemetry/telemetry';
 import type { Batch } from './batch-accumulator';
 import { BatcherStage } from './batcher-stage';
-import { buildDeadLetterSend, buildSink, buildSource, type Lifecycle } from './connectors';
+import { buildDeadLetterSend, buildSink, buildSource } from './build-ends';
+import type { Lifecycle, PipelineConnectors } from './connectors';
 import { createDeadLetterer } from './dead-letter';
 import { hashKey } from './hash-key';
 import { keyOf } from './key-of';
 import type { ValidPipelineOptions } from './options';
+import type { PipelineSource } from './pipeline-source';
 import { ProcessorStage, TerminalProcessorStage } from './processor-stage';
 import type { ProcessorStepSettings } from './processor-step';
 import type { StatefulOptions } from './repartition/repartition-options';
@@ -36,6 +38,9 @@ export interface AnyStage {
 
 /** The stages of a pipeline, built (not started) from its validated options. */
 export interface Topology {
+  /** The source: its stage, readiness, drain (see {@link PipelineSource}). */
+  readonly input: PipelineSource;
+  /** The source's stage (`input.stage`). */
   readonly source: Producer<Message>;
   readonly processors: readonly (ProcessorStage | TerminalProcessorStage)[];
   /** The stateful stage of a part after a repartition hop, when it has one. */
@@ -46,7 +51,7 @@ export interface Topology {
   readonly terminals: readonly AnyStage[];
   /** Every stage, source first. */
   readonly stages: readonly AnyStage[];
-  /** Kafka sinks and the dead-letter producer: started before the stages, stopped after. */
+  /** Connector-built sinks and dead-letter writer: started before the stages, stopped after. */
   readonly lifecycles: readonly Lifecycle[];
 }
 
@@ -56,6 +61,8 @@ export interface TopologyDeps {
   readonly wait: Sleep;
   /** True once a stop's drain time is up: transient failures are no longer retried. */
   readonly givingUp: () => boolean;
+  /** Build the ends that the options give as options objects (Kafka's: `platform/kafka`). */
+  readonly connectors?: PipelineConnectors;
   /** Set for the part after a repartition hop: its input carries watermark markers. */
   readonly hop?: {
     readonly watermarks: WriterWatermarks;
@@ -81,7 +88,8 @@ export function buildTopology(options: ValidPipelineOptions, deps: TopologyDeps)
   const lifecycles: Lifecycle[] = [];
 
   const raw = new WeakMap<Message, unknown>();
-  const deadLetterSend = buildDeadLetterSend(options, deps);
+  const ends = { telemetry, logger, connectors: deps.connectors };
+  const deadLetterSend = buildDeadLetterSend(options, ends);
   if (deadLetterSend.lifecycle) lifecycles.push(deadLetterSend.lifecycle);
   const deadLetterer = createDeadLetterer({
     pipeline: name,
@@ -103,7 +111,8 @@ export function buildTopology(options: ValidPipelineOptions, deps: TopologyDeps)
         hash: (m) => hashKey(keyOf(partitionBy, m, 'partition-key')) % concurrency,
       })
     : undefined;
-  const source = buildSource(options, sourceDispatcher, deps);
+  const input = buildSource(options, sourceDispatcher, ends);
+  const source = input.stage;
 
   const batcherNames = Object.keys(options.batchers ?? {});
   const routed = batcherNames.length > 1;
@@ -200,7 +209,7 @@ export function buildTopology(options: ValidPipelineOptions, deps: TopologyDeps)
       telemetry,
     );
     batchers.push(batcher);
-    const { sink, lifecycle } = buildSink(options, batcherName, deps);
+    const { sink, lifecycle } = buildSink(options, batcherName, ends);
     if (lifecycle) lifecycles.push(lifecycle);
     for (let i = 0; i < sinkCount; i++) {
       sinks.push(
@@ -232,5 +241,5 @@ export function buildTopology(options: ValidPipelineOptions, deps: TopologyDeps)
   const terminals: AnyStage[] = batchers.length > 0 ? sinks : processors;
   const middle: AnyStage[] = stateful ? [stateful] : processors;
   const stages: AnyStage[] = [source, ...middle, ...batchers, ...sinks];
-  return { source, processors, stateful, batchers, sinks, terminals, stages, lifecycles };
+  return { input, source, processors, stateful, batchers, sinks, terminals, stages, lifecycles };
 }
