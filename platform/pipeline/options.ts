@@ -235,6 +235,20 @@ export const pipelineOptionsSchema = z
       ),
     retry: retrySchema,
     deadLetter: deadLetterSchema.optional(),
+    supervision: z
+      .strictObject({
+        maxRestarts: z
+          .int()
+          .min(0)
+          .max(1000)
+          .default(3)
+          .describe('Crash restarts of one processor or batcher allowed within withinMs.'),
+        withinMs: z.int().min(1).max(86_400_000).default(5000),
+      })
+      .default({ maxRestarts: 3, withinMs: 5000 })
+      .describe(
+        'Processors and batchers restart after a crash (its in-flight messages are failed and dead-lettered); one crash more than maxRestarts within withinMs stops the pipeline.',
+      ),
     drainTimeoutMs: z
       .int()
       .min(1)

@@ -2,7 +2,6 @@ import type { Producer, StageStats, StopReason } from '../../stages/index';
 import { type Logger, logger as rootLogger } from '../log/logger';
 import type { Message } from '../message/message';
 import type { Telemetry } from '../telemetry/telemetry';
-import type { BatcherStage } from './batcher-stage';
 import type { PipelineConnectors } from './connectors';
 import { PipelineStateError } from './errors';
 import type { ValidPipelineOptions } from './options';
@@ -74,9 +73,12 @@ export class PipelinePart {
       ...(deps.connectors ? { connectors: deps.connectors } : {}),
       ...(hop ? { hop } : {}),
     });
-    this.finished = Promise.all(this.topology.terminals.map((s) => s.done())).then(
-      () => this.failure ?? 'normal',
-    );
+    // The end: every processor and batcher (the processors are the end without batchers),
+    // and every sink.
+    this.finished = Promise.all([
+      this.topology.supervised.done(),
+      ...this.topology.sinks.map((s) => s.done()),
+    ]).then(() => this.failure ?? 'normal');
   }
 
   /** The source stage. */
@@ -97,11 +99,18 @@ export class PipelinePart {
     this.state = 'starting';
     await Promise.all(this.topology.lifecycles.map((l) => l.start()));
     this.stagesStarted = true;
-    for (const stage of this.topology.stages) {
+    for (const stage of this.unsupervised()) {
       void stage.done().then((reason) => this.onStageDone(stage, reason));
     }
+    const { supervised, sinks, stateful: middle, source: first } = this.topology;
+    void supervised.done().then((reason) => {
+      if (reason instanceof Error) this.onStageDone({ name: 'supervisor' }, reason);
+    });
     // Consumers first, so the source's first demand comes from stages that are all there.
-    for (const stage of [...this.topology.stages].reverse()) stage.start();
+    for (const sink of sinks) sink.start();
+    supervised.start();
+    middle?.start();
+    first.start();
     this.unobserve = this.telemetry.observe({ stages: () => this.stageSnapshots() });
     const input = this.topology.input;
     const stateful = this.topology.stateful;
@@ -141,7 +150,25 @@ export class PipelinePart {
 
   /** Every stage's counters (for `/topology` and tests), source first. */
   stats(): StageStats[] {
-    return this.topology.stages.map((s) => s.stats());
+    return this.stages().map((s) => s.stats());
+  }
+
+  /** The running stages, source first (processors and batchers change at run time). */
+  stages(): AnyStage[] {
+    const { source, stateful, supervised, sinks } = this.topology;
+    return [
+      source,
+      ...(stateful ? [stateful] : []),
+      ...supervised.processors(),
+      ...supervised.batchers(),
+      ...sinks,
+    ];
+  }
+
+  /** The stages that run outside the supervisor: their failure stops the pipeline. */
+  private unsupervised(): AnyStage[] {
+    const { source, stateful, sinks } = this.topology;
+    return [source, ...(stateful ? [stateful] : []), ...sinks];
   }
 
   private async doStop(): Promise<PipelineStopReport> {
@@ -151,12 +178,13 @@ export class PipelinePart {
     this.telemetry.setReady(false);
     if (!this.stagesStarted) {
       // Nothing ever flowed (never started, or a sink failed to start): just close.
-      for (const stage of this.topology.stages) await stage.stop('shutdown');
+      await this.topology.supervised.stop('shutdown');
+      for (const stage of this.unsupervised()) await stage.stop('shutdown');
       await Promise.allSettled(this.topology.lifecycles.map((l) => l.stop()));
       this.state = 'stopped';
       return { drained: true, unacknowledged: 0, seconds: (Date.now() - started) / 1000 };
     }
-    for (const batcher of this.topology.batchers as BatcherStage[]) batcher.drain();
+    this.topology.supervised.drain();
     // Stops taking input in, waits for acknowledgements (Kafka: shutdownTimeoutMs, by
     // default the pipeline's drainTimeoutMs), makes progress durable (commits, leaves the
     // group), then finishes the stage.
@@ -179,7 +207,10 @@ export class PipelinePart {
       );
       // A stage stops after the handler it is running; one that hangs is left behind.
       await this.within(
-        Promise.all(this.topology.stages.map((s) => s.stop('shutdown'))),
+        Promise.all([
+          this.topology.supervised.stop('shutdown'),
+          ...this.unsupervised().map((s) => s.stop('shutdown')),
+        ]),
         STAGE_STOP_GRACE_MS,
       );
     }
@@ -211,8 +242,11 @@ export class PipelinePart {
     ]).finally(() => clearTimeout(timer));
   }
 
-  /** A stage that stops with an error while running takes the whole pipeline down. */
-  private onStageDone(stage: AnyStage, reason: StopReason): void {
+  /**
+   * A stage outside the supervisor that stops with an error while running, or the
+   * supervisor giving up on a stage that crashed too often, takes the whole pipeline down.
+   */
+  private onStageDone(stage: { readonly name: string }, reason: StopReason): void {
     if (!(reason instanceof Error) || this.state === 'stopped') return;
     if (this.givingUp) return;
     this.failure ??= reason;
@@ -220,12 +254,16 @@ export class PipelinePart {
     if (this.state === 'running' || this.state === 'starting') {
       this.givingUp = true;
       void this.stop();
-      for (const s of this.topology.stages) void s.stop(reason);
+      // Supervised stages stop as on purpose: what they hold stays unacknowledged (and is
+      // delivered again), it is not failed as after a crash.
+      void this.topology.supervised.stop('shutdown');
+      for (const s of this.unsupervised()) void s.stop(reason);
     }
   }
 
   private stageSnapshots() {
-    return this.topology.stages.map((stage) => {
+    const { supervised } = this.topology;
+    return this.stages().map((stage) => {
       const stats = stage.stats();
       let pendingDemand = 0;
       for (const c of stats.consumers) pendingDemand += c.pendingDemand;
@@ -238,6 +276,7 @@ export class PipelinePart {
         subscribedTo: stats.producers.map((p) => p.producer),
         eventsIn: stats.eventsIn,
         eventsOut: stats.eventsOut,
+        ...(supervised.supervises(stats.name) ? { restarts: supervised.restarts(stats.name) } : {}),
       };
     });
   }

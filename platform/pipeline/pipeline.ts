@@ -1,6 +1,7 @@
 import type { Producer, StageStats, StopReason } from '../../stages/index';
 import type { Message } from '../message/message';
 import { noopTelemetry, type Telemetry } from '../telemetry/telemetry';
+import type { BatchSizes } from './batch-accumulator';
 import type { RepartitionHop } from './connectors';
 import { PipelineOptionsError } from './errors';
 import {
@@ -104,6 +105,7 @@ export class Pipeline {
         retry: this.options.retry,
         ...(this.options.deadLetter ? { deadLetter: this.options.deadLetter } : {}),
         drainTimeoutMs: this.options.drainTimeoutMs,
+        supervision: this.options.supervision,
       });
       this.parts = [
         new PipelinePart(firstPart, deps, partTelemetry(0)),
@@ -172,9 +174,85 @@ export class Pipeline {
     return this.finished;
   }
 
+  /**
+   * What an operator may change while the pipeline runs, with the values in force: every
+   * batcher's size and timeout, named as `/topology` names the parts (`default`; with a
+   * repartition hop the first part's batcher is the step's name, the next part's are
+   * `<step>.<batcher>`), and the processors' concurrency where it can change (`null`
+   * when no part's can: `processors.partitionBy`, or a stateful stage in their place).
+   */
+  runtimeSettings(): {
+    batchers: Record<string, BatchSizes>;
+    processors: { concurrency: number } | null;
+  } {
+    const batchers: Record<string, BatchSizes> = {};
+    for (const part of this.parts) {
+      const prefix = this.partPrefix(part);
+      for (const [name, sizes] of Object.entries(part.topology.supervised.batchSizes())) {
+        batchers[prefix + name] = sizes;
+      }
+    }
+    const tunable = this.tunableProcessors();
+    const concurrency = tunable?.topology.supervised.concurrency();
+    return {
+      batchers,
+      processors: concurrency === undefined || concurrency === null ? null : { concurrency },
+    };
+  }
+
+  /**
+   * Changes a batcher's size and/or timeout (named as in {@link runtimeSettings}) from its
+   * next batch on. Throws {@link PipelineOptionsError} for an unknown batcher or a value
+   * out of range (the message names the key, the value and what is allowed).
+   */
+  setBatcher(name: string, settings: { batchSize?: number; batchTimeoutMs?: number }): void {
+    for (const part of this.parts) {
+      const prefix = this.partPrefix(part);
+      if (!name.startsWith(prefix)) continue;
+      const own = name.slice(prefix.length);
+      const supervised = part.topology.supervised;
+      if (own in supervised.batchSizes()) {
+        supervised.resize(own, settings);
+        return;
+      }
+    }
+    const known = Object.keys(this.runtimeSettings().batchers);
+    throw new PipelineOptionsError(
+      `Pipeline '${this.name}': option 'batcher' is ${JSON.stringify(name)}; allowed: one of its batchers: ${
+        known.map((b) => `'${b}'`).join(', ') || 'none'
+      }`,
+      'batcher',
+    );
+  }
+
+  /**
+   * Runs `concurrency` processors in the part whose processors can change (see
+   * {@link runtimeSettings}); resolves once added ones started and removed ones passed on
+   * what they held and stopped. Throws {@link PipelineOptionsError} for a value out of
+   * range, {@link PipelineStateError} when no part's processors can change or the
+   * pipeline is not running.
+   */
+  setProcessorConcurrency(concurrency: number): Promise<void> {
+    const part = this.tunableProcessors() ?? this.parts[0]!;
+    return part.topology.supervised.setConcurrency(concurrency);
+  }
+
   /** Every stage's counters, part by part, source first. */
   stats(): StageStats[] {
     return this.parts.flatMap((p) => p.stats());
+  }
+
+  /** `''` for the first part, `<step>.` for the part after the hop (its stage prefix). */
+  private partPrefix(part: PipelinePart): string {
+    return part.name === this.name ? '' : `${part.name.slice(this.name.length + 1)}.`;
+  }
+
+  /** The first part whose processors' number can change at run time. */
+  private tunableProcessors(): PipelinePart | undefined {
+    return this.parts.find((p) => {
+      const supervised = p.topology.supervised;
+      return supervised.concurrency() !== null && supervised.concurrencyFixed() === undefined;
+    });
   }
 
   private async doStop(): Promise<PipelineStopReport> {

@@ -1,20 +1,23 @@
 import {
+  DemandDispatcher,
   type Dispatcher,
   PartitionDispatcher,
   type Producer,
   type StageStats,
   type StopReason,
+  type SubscribeOptions,
   type SubscribeTo,
 } from '../../stages/index';
 import type { Logger } from '../log/logger';
-import type { Message } from '../message/message';
+import { type Message, markFailed } from '../message/message';
 import type { Telemetry } from '../telemetry/telemetry';
 import type { Batch } from './batch-accumulator';
 import { BatcherStage } from './batcher-stage';
 import { buildDeadLetterSend, buildSink, buildSource } from './build-ends';
 import type { Lifecycle, PipelineConnectors } from './connectors';
-import { createDeadLetterer } from './dead-letter';
+import { createDeadLetterer, type DeadLetterer } from './dead-letter';
 import { hashKey } from './hash-key';
+import { type Holding, InFlightLedger } from './in-flight';
 import { keyOf } from './key-of';
 import type { ValidPipelineOptions } from './options';
 import type { PipelineSource } from './pipeline-source';
@@ -26,6 +29,7 @@ import type { Sleep } from './retry';
 import { SinkStage } from './sink-stage';
 import type { TransactionalOutput } from './stateful/stateful-handler';
 import { type CheckpointStore, StatefulStage } from './stateful/stateful-stage';
+import { type BatcherBlueprint, SupervisedStages } from './supervised-stages';
 
 /** What the pipeline needs of any of its stages, whatever their event types. */
 export interface AnyStage {
@@ -42,15 +46,12 @@ export interface Topology {
   readonly input: PipelineSource;
   /** The source's stage (`input.stage`). */
   readonly source: Producer<Message>;
-  readonly processors: readonly (ProcessorStage | TerminalProcessorStage)[];
   /** The stateful stage of a part after a repartition hop, when it has one. */
   readonly stateful: StatefulStage | undefined;
-  readonly batchers: readonly BatcherStage[];
+  /** The processors and batchers, under a supervisor (they change at run time). */
+  readonly supervised: SupervisedStages;
+  /** The batchers' sink stages (they outlive batcher restarts). */
   readonly sinks: readonly SinkStage[];
-  /** The stages whose end is the end of the pipeline: sinks, or processors without batchers. */
-  readonly terminals: readonly AnyStage[];
-  /** Every stage, source first. */
-  readonly stages: readonly AnyStage[];
   /** Connector-built sinks and dead-letter writer: started before the stages, stopped after. */
   readonly lifecycles: readonly Lifecycle[];
 }
@@ -104,25 +105,28 @@ export function buildTopology(options: ValidPipelineOptions, deps: TopologyDeps)
       logger.error({ err: error, pipeline: name }, 'dead-letter write failed; retrying'),
   });
 
+  const ledger = new InFlightLedger(failOrphans(deadLetterer, logger));
+
   const { concurrency, maxDemand, partitionBy } = options.processors;
   const sourceDispatcher = partitionBy
     ? new PartitionDispatcher<Message>({
         partitions: concurrency,
         hash: (m) => hashKey(keyOf(partitionBy, m, 'partition-key')) % concurrency,
       })
-    : undefined;
-  const input = buildSource(options, sourceDispatcher, ends);
+    : new DemandDispatcher<Message>();
+  // What the source sends a processor is that processor's to answer for (see in-flight.ts).
+  const input = buildSource(options, ledger.track(sourceDispatcher, undefined), ends);
   const source = input.stage;
 
   const batcherNames = Object.keys(options.batchers ?? {});
   const routed = batcherNames.length > 1;
-  const processors: (ProcessorStage | TerminalProcessorStage)[] = [];
   const statefulOptions = deps.hop?.stateful;
   const stateful = statefulOptions
     ? new StatefulStage(
         {
           name: `${name}.stateful`,
           subscribeTo: [{ producer: source, maxDemand: statefulOptions.maxDemand }],
+          dispatcher: ledger.track(new DemandDispatcher<Message>(), undefined),
         },
         {
           handler: statefulOptions.create({ pipeline: name, stage: `${name}.stateful` }),
@@ -147,7 +151,11 @@ export function buildTopology(options: ValidPipelineOptions, deps: TopologyDeps)
         },
       )
     : undefined;
-  for (let i = 0; !stateful && i < concurrency; i++) {
+
+  const processorsFixed = partitionBy
+    ? 'processors.partitionBy gives each processor a fixed share of the keys (so that one key stays in order): their number cannot change at run time'
+    : undefined;
+  const makeProcessor = (i: number, holding: Holding) => {
     const routes = routed ? new WeakMap<Message, string>() : undefined;
     const step: ProcessorStepSettings = {
       stage: `${name}.processor.${i}`,
@@ -169,77 +177,125 @@ export function buildTopology(options: ValidPipelineOptions, deps: TopologyDeps)
       { producer: source, maxDemand, ...(partitionBy ? { partition: i } : {}) },
     ];
     if (step.terminal) {
-      processors.push(new TerminalProcessorStage({ name: step.stage, subscribeTo }, step));
-    } else {
-      const dispatcher: Dispatcher<Message> | undefined = routes
-        ? new PartitionDispatcher<Message, string>({
-            partitions: batcherNames,
-            hash: (m) => routes.get(m),
-          })
-        : undefined;
-      processors.push(new ProcessorStage({ name: step.stage, subscribeTo, dispatcher }, step));
+      return new TerminalProcessorStage({ name: step.stage, subscribeTo }, step, holding);
     }
-  }
+    const dispatcher: Dispatcher<Message> = routes
+      ? new PartitionDispatcher<Message, string>({
+          partitions: batcherNames,
+          hash: (m) => routes.get(m),
+        })
+      : new DemandDispatcher<Message>();
+    return new ProcessorStage(
+      { name: step.stage, subscribeTo, dispatcher: ledger.track(dispatcher, holding) },
+      step,
+      holding,
+    );
+  };
 
-  const batchers: BatcherStage[] = [];
+  const batchers: BatcherBlueprint[] = [];
   const sinks: SinkStage[] = [];
   for (const batcherName of batcherNames) {
     const settings = options.batchers![batcherName]!;
     const { concurrency: sinkCount, partitionBy: sinkKey, batchKey } = settings;
     const partitioned = sinkCount > 1 && (sinkKey !== undefined || batchKey !== undefined);
-    const batcher = new BatcherStage(
-      {
-        name: `${name}.batcher.${batcherName}`,
-        subscribeTo: (stateful ? [stateful] : (processors as ProcessorStage[])).map((p) => ({
-          producer: p,
-          maxDemand: Math.max(2, Math.min(settings.batchSize * 2, 10_000)),
-          cancel: 'temporary' as const,
-          ...(routed ? { partition: batcherName } : {}),
-        })),
-        dispatcher: partitioned
+    const input: SubscribeOptions<Message> = {
+      maxDemand: Math.max(2, Math.min(settings.batchSize * 2, 10_000)),
+      cancel: 'temporary',
+      ...(routed ? { partition: batcherName } : {}),
+    };
+    const { sink, lifecycle } = buildSink(options, batcherName, ends);
+    if (lifecycle) lifecycles.push(lifecycle);
+    const own: { stage: SinkStage; options: SubscribeOptions<Batch> }[] = [];
+    for (let i = 0; i < sinkCount; i++) {
+      const stage = new SinkStage(
+        { name: `${name}.sink.${batcherName}.${i}` },
+        {
+          pipeline: name,
+          sink,
+          retry: options.retry,
+          deadLetterer,
+          telemetry,
+          wait,
+          stopping: deps.givingUp,
+        },
+      );
+      sinks.push(stage);
+      own.push({
+        stage,
+        options: {
+          maxDemand: settings.maxDemand,
+          cancel: 'temporary',
+          ...(partitioned ? { partition: i } : {}),
+        },
+      });
+    }
+    batchers.push({
+      name: batcherName,
+      sizes: { batchSize: settings.batchSize, batchTimeoutMs: settings.batchTimeoutMs },
+      input,
+      sinks: own,
+      make: (holding, producers, sizes) => {
+        const dispatcher: Dispatcher<Batch> = partitioned
           ? new PartitionDispatcher<Batch>({
               partitions: sinkCount,
               hash: (batch) =>
                 hashKey(sinkKey ? keyOf(sinkKey, batch.messages[0]!, 'partition-key') : batch.key) %
                 sinkCount,
             })
-          : undefined,
+          : new DemandDispatcher<Batch>();
+        return new BatcherStage(
+          {
+            name: `${name}.batcher.${batcherName}`,
+            subscribeTo: producers.map((producer) => ({ producer, ...input })),
+            dispatcher: ledger.trackBatches(dispatcher, holding),
+          },
+          { batcher: batcherName, ...settings, ...sizes },
+          telemetry,
+        );
       },
-      { batcher: batcherName, ...settings },
-      telemetry,
-    );
-    batchers.push(batcher);
-    const { sink, lifecycle } = buildSink(options, batcherName, ends);
-    if (lifecycle) lifecycles.push(lifecycle);
-    for (let i = 0; i < sinkCount; i++) {
-      sinks.push(
-        new SinkStage(
-          {
-            name: `${name}.sink.${batcherName}.${i}`,
-            subscribeTo: [
-              {
-                producer: batcher,
-                maxDemand: settings.maxDemand,
-                ...(partitioned ? { partition: i } : {}),
-              },
-            ],
-          },
-          {
-            pipeline: name,
-            sink,
-            retry: options.retry,
-            deadLetterer,
-            telemetry,
-            wait,
-            stopping: deps.givingUp,
-          },
-        ),
-      );
-    }
+    });
   }
 
-  const terminals: AnyStage[] = batchers.length > 0 ? sinks : processors;
-  const middle: AnyStage[] = stateful ? [stateful] : processors;
-  const stages: AnyStage[] = [source, ...middle, ...batchers, ...sinks];
-  return { input, source, processors, stateful, batchers, sinks, terminals, stages, lifecycles };
+  const supervised = new SupervisedStages(
+    {
+      part: name,
+      source,
+      ...(stateful
+        ? { batcherInput: stateful }
+        : {
+            processors: {
+              concurrency,
+              ...(processorsFixed ? { fixed: processorsFixed } : {}),
+              make: makeProcessor,
+            },
+          }),
+      batchers,
+    },
+    {
+      supervision: options.supervision,
+      shutdownMs: Math.max(1_000, options.drainTimeoutMs),
+      ledger,
+      logger,
+      givingUp: deps.givingUp,
+    },
+  );
+  return { input, source, stateful, sinks, supervised, lifecycles };
+}
+
+/** Messages a crashed stage held: failed with reason `crashed`, then dead-lettered. */
+function failOrphans(
+  deadLetterer: DeadLetterer,
+  logger: Logger,
+): (holding: Holding, messages: Message[], error: Error) => void {
+  return (holding, messages, error) => {
+    for (const m of messages) if (m.status.kind === 'pending') markFailed(m, 'crashed', error);
+    deadLetterer
+      .deadLetter(messages)
+      .catch((failure: unknown) =>
+        logger.error(
+          { err: failure, stage: holding.stage, messages: messages.length },
+          'dead-lettering the messages of a crashed stage failed; they will be delivered again',
+        ),
+      );
+  };
 }

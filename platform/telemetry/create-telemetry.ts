@@ -264,6 +264,7 @@ export function createTelemetry(options: TelemetryOptions): PipelineTelemetry {
           failures: totals?.failures ?? 0,
           ...(snap?.role !== undefined ? { role: snap.role } : {}),
           ...(snap?.part !== undefined ? { part: snap.part } : {}),
+          ...(snap?.restarts !== undefined ? { restarts: snap.restarts } : {}),
         };
       });
       const subscriptions = reported.flatMap((s) =>
