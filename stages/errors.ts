@@ -1,6 +1,11 @@
+import { KafkaStagesError } from './kafka-stages-error';
+import { describeValue, formatOptionProblem } from './option-problem';
+
+export { describeValue } from './option-problem';
+
 /**
- * The closed set of errors the stages layer throws. Every class has a stable `code`, names
- * the stage (or supervisor) it comes from, and chains the original error as `cause`.
+ * The errors the stages layer throws, each a {@link KafkaStagesError} with a stable `code`;
+ * each names the stage (or supervisor) it comes from and chains the original error as `cause`.
  */
 export type StageErrorCode =
   | 'STAGE_INVALID_OPTION'
@@ -12,23 +17,14 @@ export type StageErrorCode =
   | 'STAGE_CALL_TIMEOUT';
 
 /** Base class of every error of the stages layer; switch on `code`. */
-export abstract class StageError extends Error {
-  abstract readonly code: StageErrorCode;
-}
-
-/** Renders a bad value for a message: short, unambiguous, never throws. */
-export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
-  if (typeof value === 'function') return 'a function';
-  if (value === null || typeof value !== 'object') return String(value);
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  const ctor = (value as { constructor?: { name?: string } }).constructor?.name;
-  return ctor && ctor !== 'Object' ? `a ${ctor}` : 'an object';
+export abstract class StageError extends KafkaStagesError {
+  abstract override readonly code: StageErrorCode;
 }
 
 /**
  * An option is invalid: thrown at construction or subscription time, before anything runs.
- * Message: `<component>: option '<path>' is <value>; allowed: <what is allowed>`.
+ * Message (the one shape of every option problem, see `option-problem.ts`):
+ * `<component>: option '<path>' is <value>; allowed: <what is allowed>`.
  */
 export class InvalidOptionError extends StageError {
   readonly code = 'STAGE_INVALID_OPTION';
@@ -40,8 +36,10 @@ export class InvalidOptionError extends StageError {
     readonly path: string,
     readonly value: unknown,
     readonly allowed: string,
+    /** Replaces the rendered value, e.g. `unknown` for a key that is no option. */
+    is?: string,
   ) {
-    super(`${component}: option '${path}' is ${describeValue(value)}; allowed: ${allowed}`);
+    super(formatOptionProblem(component, { path, value, allowed, ...(is ? { is } : {}) }));
   }
 }
 

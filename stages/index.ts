@@ -116,7 +116,23 @@ export {
 } from './errors';
 // Interop
 export { fromIterable } from './from-iterable';
+// The one error model (base class, closed set of codes) and the one option-problem formatter
+export {
+  ERROR_CODES,
+  type ErrorCode,
+  type ErrorCodeInfo,
+  InternalError,
+  InvalidArgumentError,
+  KafkaStagesError,
+} from './kafka-stages-error';
 export { type Emitted, isThenable, type MaybePromise } from './maybe-promise';
+export {
+  describeValue,
+  formatOptionProblem,
+  formatOptionProblems,
+  formatPath,
+  type OptionProblem,
+} from './option-problem';
 export { Producer, type ProducerOptions } from './producer';
 export { ProducerConsumer, type ProducerConsumerOptions } from './producer-consumer';
 export { Stage } from './stage';

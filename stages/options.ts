@@ -16,7 +16,7 @@ export function checkObject(
   allowed: readonly string[],
 ): Raw {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new InvalidOptionError(component, path || 'options', value, 'an object');
+    throw new InvalidOptionError(component, path, value, 'an object');
   }
   for (const key of Object.keys(value)) {
     if (!allowed.includes(key)) {
@@ -24,7 +24,8 @@ export function checkObject(
         component,
         path ? `${path}.${key}` : key,
         (value as Raw)[key],
-        `no such option; known options: ${allowed.join(', ')}`,
+        `one of the keys ${allowed.join(', ')}`,
+        'unknown',
       );
     }
   }
@@ -63,7 +64,12 @@ export function oneOf<T extends string>(
 ): T {
   if (value === undefined) return fallback;
   if (typeof value !== 'string' || !choices.includes(value as T)) {
-    throw new InvalidOptionError(component, path, value, choices.map((c) => `'${c}'`).join(', '));
+    throw new InvalidOptionError(
+      component,
+      path,
+      value,
+      `one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`,
+    );
   }
   return value as T;
 }

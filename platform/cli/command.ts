@@ -1,3 +1,5 @@
+import { KafkaStagesError } from '../../stages/index';
+
 /**
  * One CLI subcommand. Each lives in its own file under `platform/cli/commands/` and is
  * listed in `commands/index.ts`; `main.ts` only dispatches.
@@ -17,6 +19,6 @@ export interface Command {
 }
 
 /** Bad command-line input: printed with a pointer to `--help`, exit code 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
+export class UsageError extends KafkaStagesError {
+  readonly code = 'CLI_USAGE';
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response } from 'express';
 import { Registry } from 'prom-client';
 import { z } from 'zod';
+import { formatOptionProblem } from '../../stages/index';
 import type { ControlCenter } from '../control/control-center';
 import { optionsError, TelemetryError } from '../telemetry/telemetry-errors';
 import type { TopologySnapshot } from '../telemetry/topology-snapshot';
@@ -98,7 +99,11 @@ export function httpOptionsFromEnv(
     if (!Number.isInteger(n) || n < 0 || n > 65535) {
       throw new TelemetryError(
         'HTTP_OPTIONS_INVALID',
-        `http server: ${HTTP_PORT_ENV} is ${JSON.stringify(port)}: must be an integer 0-65535`,
+        formatOptionProblem('http server', {
+          path: HTTP_PORT_ENV,
+          value: port,
+          allowed: 'an integer from 0 to 65535',
+        }),
       );
     }
     out.port = n;
@@ -131,8 +136,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       'http server',
       'HTTP_OPTIONS_INVALID',
       parsed.error,
+      httpServerOptionsSchema,
       options,
-      Object.keys(httpServerOptionsSchema.shape),
     );
   }
   const o = parsed.data;

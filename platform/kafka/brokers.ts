@@ -1,4 +1,5 @@
 import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
+import { formatOptionProblem } from '../../stages/index';
 import { clientOptionsFromEnv } from './client/client-options';
 import { authenticationError } from './errors';
 import {
@@ -46,8 +47,11 @@ export function parseBrokerList(raw: string): string[] {
   const bad = brokers.find((b) => !HOST_PORT.test(b));
   if (brokers.length === 0 || bad !== undefined) {
     throw new InvalidBrokerOptionsError(
-      `brokers: KAFKA_BROKERS is ${JSON.stringify(raw)}; allowed: a comma-separated list of ` +
-        `host:port, e.g. localhost:9092,localhost:9093${bad === undefined ? '' : ` ('${bad}' is not host:port)`}`,
+      formatOptionProblem('brokers', {
+        path: 'KAFKA_BROKERS',
+        value: raw,
+        allowed: `a comma-separated list of host:port, e.g. localhost:9092,localhost:9093${bad === undefined ? '' : ` ('${bad}' is not host:port)`}`,
+      }),
     );
   }
   return brokers;
@@ -173,7 +177,11 @@ export async function getBrokers(options: GetBrokersOptions = {}): Promise<Broke
   }
   if (provider !== '' && provider !== 'local') {
     throw new InvalidBrokerOptionsError(
-      `brokers: KAFKA_PROVIDER is '${provider}'; allowed: local (default) or testcontainers`,
+      formatOptionProblem('brokers', {
+        path: 'KAFKA_PROVIDER',
+        value: provider,
+        allowed: 'local (default) or testcontainers',
+      }),
     );
   }
   const local = await startLocalBroker(options.local, env);

@@ -1,4 +1,5 @@
 import type { Admin, Kafka } from 'kafkajs';
+import { KafkaTopicNotReadyError } from './errors';
 
 /** A topic an application needs. */
 export interface TopicSpec {
@@ -53,8 +54,10 @@ async function waitForLeaders(admin: Admin, specs: readonly TopicSpec[]): Promis
     });
     if (metadata && waiting.length === 0) return;
     if (Date.now() > deadline) {
-      throw new Error(
-        `topics ${(waiting.length > 0 ? waiting : specs).map((s) => `'${s.topic}'`).join(', ')} have no leader for every partition after 30 s`,
+      const late = (waiting.length > 0 ? waiting : specs).map((s) => s.topic);
+      throw new KafkaTopicNotReadyError(
+        `topics ${late.map((t) => `'${t}'`).join(', ')} have no leader for every partition after 30 s`,
+        late,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 100));

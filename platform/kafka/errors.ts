@@ -1,7 +1,10 @@
-/** The stable codes of every error the Kafka stages throw. */
+import { KafkaStagesError } from '../../stages/index';
+
+/** The stable codes of every error the Kafka stages throw (a part of `ErrorCode`). */
 export type KafkaStageErrorCode =
   | 'KAFKA_OPTIONS_INVALID'
   | 'KAFKA_TOPIC_NOT_FOUND'
+  | 'KAFKA_TOPIC_NOT_READY'
   | 'KAFKA_SOURCE_STATE'
   | 'KAFKA_COMMIT_FAILED'
   | 'KAFKA_PRODUCE_FAILED'
@@ -15,20 +18,14 @@ export type KafkaStageErrorCode =
  * message); `retriable` says whether trying the same thing again may succeed; `cause` is the
  * kafkajs or zod error behind it, when there is one.
  */
-export abstract class KafkaStageError extends Error {
-  abstract readonly code: KafkaStageErrorCode;
-  abstract readonly retriable: boolean;
-
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
+export abstract class KafkaStageError extends KafkaStagesError {
+  abstract override readonly code: KafkaStageErrorCode;
 }
 
 /** Options were rejected at construction. The message names the component, path and value. */
 export class KafkaOptionsError extends KafkaStageError {
   readonly code = 'KAFKA_OPTIONS_INVALID';
-  readonly retriable = false;
+  override readonly retriable = false;
 
   constructor(
     message: string,
@@ -45,7 +42,20 @@ export class KafkaOptionsError extends KafkaStageError {
 /** A configured topic does not exist, or a topic pattern matched none (checked at start). */
 export class KafkaTopicNotFoundError extends KafkaStageError {
   readonly code = 'KAFKA_TOPIC_NOT_FOUND';
-  readonly retriable = false;
+  override readonly retriable = false;
+
+  constructor(
+    message: string,
+    readonly topics: readonly string[],
+  ) {
+    super(message);
+  }
+}
+
+/** Topics created or checked at start have no leader for every partition in time. */
+export class KafkaTopicNotReadyError extends KafkaStageError {
+  readonly code = 'KAFKA_TOPIC_NOT_READY';
+  override readonly retriable = true;
 
   constructor(
     message: string,
@@ -58,13 +68,13 @@ export class KafkaTopicNotFoundError extends KafkaStageError {
 /** A method was called in a state that does not allow it (start twice, start after stop). */
 export class KafkaSourceStateError extends KafkaStageError {
   readonly code = 'KAFKA_SOURCE_STATE';
-  readonly retriable = false;
+  override readonly retriable = false;
 }
 
 /** Committing offsets failed; the offsets stay pending and a later commit retries them. */
 export class KafkaCommitError extends KafkaStageError {
   readonly code = 'KAFKA_COMMIT_FAILED';
-  readonly retriable = true;
+  override readonly retriable = true;
 }
 
 /**
@@ -73,7 +83,7 @@ export class KafkaCommitError extends KafkaStageError {
  */
 export class KafkaProduceError extends KafkaStageError {
   readonly code = 'KAFKA_PRODUCE_FAILED';
-  readonly retriable: boolean;
+  override readonly retriable: boolean;
 
   constructor(
     message: string,
@@ -92,7 +102,7 @@ export class KafkaProduceError extends KafkaStageError {
  */
 export class KafkaInternalTopicError extends KafkaStageError {
   readonly code = 'KAFKA_INTERNAL_TOPIC_MISMATCH';
-  readonly retriable = false;
+  override readonly retriable = false;
 
   constructor(
     message: string,
@@ -109,7 +119,7 @@ export class KafkaInternalTopicError extends KafkaStageError {
  */
 export class KafkaAuthenticationError extends KafkaStageError {
   readonly code = 'KAFKA_AUTHENTICATION_FAILED';
-  readonly retriable = false;
+  override readonly retriable = false;
 
   constructor(
     message: string,
@@ -157,7 +167,7 @@ export function authenticationError(
  */
 export class KafkaFencedError extends KafkaStageError {
   readonly code = 'KAFKA_PRODUCER_FENCED';
-  readonly retriable = false;
+  override readonly retriable = false;
 
   constructor(
     message: string,
@@ -171,7 +181,7 @@ export class KafkaFencedError extends KafkaStageError {
 /** A transaction could not be committed and was aborted: nothing of it is visible. */
 export class KafkaTransactionError extends KafkaStageError {
   readonly code = 'KAFKA_TRANSACTION_FAILED';
-  readonly retriable: boolean;
+  override readonly retriable: boolean;
 
   constructor(message: string, options: { cause?: unknown; retriable: boolean }) {
     super(message, options);

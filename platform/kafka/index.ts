@@ -36,7 +36,6 @@ export { createPipeline, type KafkaPipelineOptions, type KafkaSinkSpec } from '.
 export {
   DeadLetterProducer,
   type DeadLetterProducerOptionsInput,
-  type DeadLetterRecordInput,
   deadLetterProducerOptionsSchema,
 } from './dead-letter';
 export {
@@ -50,6 +49,7 @@ export {
   KafkaStageError,
   type KafkaStageErrorCode,
   KafkaTopicNotFoundError,
+  KafkaTopicNotReadyError,
 } from './errors';
 export { kafkaConnectors } from './pipeline-connectors';
 export { kafkaPipelineSource, kafkaSourceOf } from './pipeline-source';

@@ -1,3 +1,5 @@
+import { KafkaStagesError } from '../../stages/index';
+
 /**
  * The closed set of errors the pipeline throws. Each class has one stable `code`, so callers
  * branch on codes, never on message text; the original error, if any, is the `cause`.
@@ -11,8 +13,8 @@ export type PipelineErrorCode =
   | 'PIPELINE_DEAD_LETTER_FAILED';
 
 /** Base class: `instanceof PipelineError` catches every error of this module. */
-export abstract class PipelineError extends Error {
-  abstract readonly code: PipelineErrorCode;
+export abstract class PipelineError extends KafkaStagesError {
+  abstract override readonly code: PipelineErrorCode;
 }
 
 /** Options were rejected at construction. `path` is the first bad option's key path. */

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { type Dispatcher, Producer } from '../../stages/index';
+import { type Dispatcher, formatPath, Producer } from '../../stages/index';
 import type { Message } from '../message/message';
+import { describeZodError } from '../options/index';
 import type { Telemetry } from '../telemetry/telemetry';
-import { describeIssue } from './describe-issue';
 import { PipelineOptionsError } from './errors';
 import { isIterable } from './iterable-source';
 import { isPipelineSource, type PipelineSource } from './pipeline-source';
@@ -284,7 +284,7 @@ export const pipelineOptionsSchema = z
     if (repartition && !isConnectorOptions(options.source)) {
       problem(
         ['repartition'],
-        'needs a Kafka source; allowed: source as KafkaSource options (the hop reads its internal topic with the same connection and group)',
+        'is used with a source that is not KafkaSource options; allowed: source as KafkaSource options (the hop reads its internal topic with the same connection and group)',
         repartition,
       );
     }
@@ -303,7 +303,7 @@ export const pipelineOptionsSchema = z
       ) {
         problem(
           ['next', 'sinks'],
-          "needs exactly one sink given as KafkaSink options with a topic for processing 'exactly_once' (results are written in the stateful stage's transactions)",
+          "is not one sink given as KafkaSink options with a topic; allowed: exactly one sink given as KafkaSink options with a topic for processing 'exactly_once' (results are written in the stateful stage's transactions)",
           next.sinks,
         );
       }
@@ -344,7 +344,7 @@ export const pipelineOptionsSchema = z
     if (processors.handleMessage && processors.handleBatch) {
       problem(
         ['processors'],
-        'has both handleMessage and handleBatch; allowed: one of them (or neither to pass messages through)',
+        'is given both handleMessage and handleBatch; allowed: one of them (or neither to pass messages through)',
         processors,
       );
     }
@@ -383,7 +383,7 @@ export const pipelineOptionsSchema = z
       if (!batcherNames.includes(name)) {
         problem(
           ['sinks', name],
-          `names no batcher; allowed: ${batcherNames.length ? batcherNames.join(', ') : 'none (define batchers first)'}`,
+          `is a sink that names no batcher; allowed: ${batcherNames.length ? batcherNames.join(', ') : 'none (define batchers first)'}`,
           sinks?.[name],
         );
       }
@@ -401,7 +401,7 @@ export const pipelineOptionsSchema = z
     ) {
       problem(
         ['processors', 'partitionBy'],
-        'needs a partition dispatcher on the source, which a ready-made stage cannot get; allowed: source as KafkaSource options or as a function ({ name, dispatcher }) => stage',
+        'is set with a ready-made source stage, which cannot get the partition dispatcher it needs; allowed: source as KafkaSource options or as a function ({ name, dispatcher }) => stage',
         processors.partitionBy,
       );
     }
@@ -460,8 +460,6 @@ export function validatePipelineOptions(options: unknown): ValidPipelineOptions 
   if (result.success) return result.data;
   const name = isObject(options) ? (options as { name?: unknown }).name : undefined;
   const who = typeof name === 'string' && NAME.test(name) ? `Pipeline '${name}'` : 'Pipeline';
-  const lines = result.error.issues.map((issue) => describeIssue(issue, pipelineOptionsSchema));
-  const first = result.error.issues[0];
-  const path = first ? first.path.map(String).join('.') : '';
-  throw new PipelineOptionsError(`${who}: ${lines.join(`\n${who}: `)}`, path);
+  const { message, problems } = describeZodError(who, result.error, pipelineOptionsSchema, options);
+  throw new PipelineOptionsError(message, formatPath(problems[0]?.path ?? ''));
 }

@@ -97,8 +97,8 @@ export function createTelemetry(options: TelemetryOptions): PipelineTelemetry {
       'telemetry',
       'TELEMETRY_OPTIONS_INVALID',
       parsed.error,
+      telemetryOptionsSchema,
       options,
-      Object.keys(telemetryOptionsSchema.shape),
     );
   }
   const o = parsed.data;

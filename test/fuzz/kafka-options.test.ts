@@ -10,6 +10,7 @@ import { KafkaOptionsError } from '../../platform/kafka/errors';
 import { parseOptions } from '../../platform/kafka/parse-options';
 import { kafkaSinkOptionsSchema } from '../../platform/kafka/sink/options';
 import { kafkaSourceOptionsSchema } from '../../platform/kafka/source/options';
+import { formatPath } from '../../stages/index';
 import {
   expectExampleAccepted,
   type FuzzTarget,
@@ -42,7 +43,8 @@ const client = () => ({
   logLevel: 'warn',
 });
 
-const dotted = (path: Path) => path.map(String).join('.');
+/** Messages quote the path (`option 'client.brokers[0]'`); a problem inside names its start. */
+const dotted = (path: Path) => `'${formatPath(path)}`;
 const lines = (error: Error) => error.message.split('\n');
 
 const source: FuzzTarget = {

@@ -7,6 +7,7 @@ import {
   localBrokerOptionsSchema,
   resolveLocalBrokerOptions,
 } from '../../platform/kafka/local-broker/options';
+import { formatPath } from '../../stages/index';
 import {
   expectExampleAccepted,
   type FuzzTarget,
@@ -47,7 +48,7 @@ const target: FuzzTarget = {
       : input,
   errorClass: InvalidBrokerOptionsError,
   // Messages quote the path ('sasl.users.0.password'): a problem inside names its start.
-  formatPath: (path: Path) => `'${path.map(String).join('.')}`,
+  formatPath: (path: Path) => `'${formatPath(path)}`,
   problems: (error) => error.message.split('\n'),
   secrets: [PASSWORD],
 };

@@ -4,6 +4,7 @@
 import fc from 'fast-check';
 import { PipelineOptionsError } from '../../platform/pipeline/errors';
 import { pipelineOptionsSchema, validatePipelineOptions } from '../../platform/pipeline/options';
+import { formatPath } from '../../stages/index';
 import {
   expectExampleAccepted,
   type FuzzTarget,
@@ -23,11 +24,8 @@ const source = () => ({
 const sink = async () => {};
 
 /** `a.b[0]`, the way the pipeline's messages write paths (the keys here are identifiers). */
-function pipelinePath(path: Path): string {
-  return path
-    .map((key, i) => (typeof key === 'number' ? `[${key}]` : i === 0 ? key : `.${key}`))
-    .join('');
-}
+/** Messages quote the path: option 'batchers.default.batchSize'. */
+const pipelinePath = (path: Path) => `'${formatPath(path)}`;
 
 const common = {
   schema: pipelineOptionsSchema,

@@ -6,13 +6,13 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { parse, stringify } from 'yaml';
-import type { z } from 'zod';
 import { configSchema } from '../../platform/apps/metrics-transform/config/config-schema';
 import {
   loadConfig,
   validateConfig,
 } from '../../platform/apps/metrics-transform/config/load-config';
 import { TransformConfigError } from '../../platform/apps/metrics-transform/errors';
+import { formatPath } from '../../stages/index';
 import {
   expectExampleAccepted,
   type FuzzTarget,
@@ -22,7 +22,7 @@ import {
   siteCount,
   unknownKeyProperty,
 } from './fuzz-options';
-import { defOf, type Path, unwrap } from './schema-sites';
+import type { Path } from './schema-sites';
 
 const EXAMPLE = readFileSync(path.join(__dirname, '../../examples/metrics-transform.yaml'), 'utf8');
 
@@ -42,45 +42,15 @@ function example(): Record<string, unknown> {
   return config;
 }
 
-/** `a.b[0].c`, as the transformer's problems write paths. */
-function transformPath(p: Path): string {
-  return p
-    .map((key, i) => (typeof key === 'number' ? `[${key}]` : i === 0 ? key : `.${key}`))
-    .join('');
-}
-
-/**
- * Known bug, reported to the lead: a bad duration, regular expression, name pattern or label
- * matcher is quoted whole, so a value JSON cannot write (a bigint, or a loop that a YAML
- * alias makes) throws a TypeError out of the validation, and a long one makes a problem as
- * long as itself. A duration is a schema that takes anything and converts it
- * (`z.unknown().transform`; `window` takes one too); the others are strings with a check of
- * their own (`compiled()` in config-schema.ts).
- */
-function quotedWholeBug(at: string, value: unknown, schema: z.ZodType): string | undefined {
-  const inner = defOf(unwrap(schema));
-  const duration = inner.type === 'unknown' || /window$/.test(at);
-  const compiled =
-    inner.type === 'string' && (inner.checks ?? []).some((c) => c._zod.def.check === 'custom');
-  if (!duration && !compiled) return undefined;
-  try {
-    const text = JSON.stringify(value);
-    return text !== undefined && text.length > 200 ? 'quoted whole' : undefined;
-  } catch {
-    return 'TypeError from JSON.stringify';
-  }
-}
-
 const common = {
   schema: configSchema,
   example,
   errorClass: TransformConfigError,
-  formatPath: transformPath,
-  problems: (error: Error) =>
-    (error as TransformConfigError).problems.map((p) => `${p.path}: ${p.message}`),
-  // The transformer lists every problem at once, so one run shows all there is to fix.
+  // Messages quote the path: option 'a.b[0].c' (a problem inside names its start).
+  formatPath: (p: Path) => `'${formatPath(p)}`,
+  // One line per problem: the transformer lists every problem at once.
+  problems: (error: Error) => error.message.split('\n'),
   listsEveryProblem: true,
-  knownBug: quotedWholeBug,
 };
 
 const asObject: FuzzTarget = {
@@ -160,10 +130,9 @@ describe('transformer config from damaged YAML text', () => {
     );
   });
 
-  // Known bug, reported to the lead: yaml's toJS() throws a ReferenceError ("Unresolved
-  // alias (the anchor must be set before the alias): x") that loadConfig lets through.
-  // When loadConfig refuses it as a config problem this test fails: make it a plain `it`.
-  it.failing('refuses an alias whose anchor is missing (today: a raw ReferenceError)', () => {
+  // yaml's toJS() throws a ReferenceError ("Unresolved alias (the anchor must be set before
+  // the alias): x"); loadConfig refuses it as a YAML problem.
+  it('refuses an alias whose anchor is missing', () => {
     expect(loadsOrRefuses('input: { topics: [*x] }\noutput: { topic: out }\n')).toBe('refused');
   });
 
@@ -176,14 +145,13 @@ describe('transformer config from damaged YAML text', () => {
   const minimal =
     'input: { topics: [{ name: in, format: influx }] }\noutput: { topic: out }\ndead_letter: { topic: dlq }\n';
 
-  // Known bug, reported to the lead (see quotedWholeBug): today a TypeError, "Converting
-  // circular structure to JSON". Make it a plain `it` once fixed, and drop quotedWholeBug.
-  it.failing('refuses a duration that refers to itself (today: a raw TypeError)', () => {
+  // Was a TypeError, "Converting circular structure to JSON", while the value was quoted.
+  it('refuses a duration that refers to itself', () => {
     expect(loadsOrRefuses(`${minimal}limits: { max_future: &a [*a] }\n`)).toBe('refused');
   });
 
-  // Known bug, reported to the lead: the problem quotes the 5 000 characters whole.
-  it.failing('shortens a long bad regular expression in the problem (today: quoted whole)', () => {
+  // Was quoted whole (5 000 characters) before the one formatter of option problems.
+  it('shortens a long bad regular expression in the problem', () => {
     try {
       loadConfig(`${minimal}relabel: [{ action: drop, regex: "(${'x'.repeat(5_000)}" }]\n`);
     } catch (error) {
@@ -193,7 +161,7 @@ describe('transformer config from damaged YAML text', () => {
     throw new Error('accepted');
   });
 
-  it.failing('shortens a long bad duration in the problem (today: quoted whole)', () => {
+  it('shortens a long bad duration in the problem', () => {
     try {
       loadConfig(`${minimal}rate: { names: [a], stale_after: ${'x'.repeat(5_000)} }\n`);
     } catch (error) {

@@ -59,7 +59,7 @@ describe('bad input', () => {
 
   it('unknown keys, in stage and subscription options', () => {
     expect(thrown(() => new Counter(1, { name: 'c', bufferSise: 5 } as never)).message).toBe(
-      "stage Counter: option 'bufferSise' is 5; allowed: no such option; known options: name, dispatcher, bufferSize, bufferKeep, demand, onDiscard",
+      "stage Counter: option 'bufferSise' is unknown; allowed: one of the keys name, dispatcher, bufferSize, bufferKeep, demand, onDiscard",
     );
     expect(
       thrown(
@@ -70,13 +70,13 @@ describe('bad input', () => {
           }),
       ).message,
     ).toBe(
-      "stage 'sink': option 'subscribeTo[0].maxDemmand' is 3; allowed: no such option; known options: producer, maxDemand, minDemand, cancel, partition, selector",
+      "stage 'sink': option 'subscribeTo[0].maxDemmand' is unknown; allowed: one of the keys producer, maxDemand, minDemand, cancel, partition, selector",
     );
   });
 
   it('bad enum and buffer values', () => {
     expect(thrown(() => new Counter(1, { name: 'c', bufferKeep: 'middle' as never })).message).toBe(
-      "stage 'c': option 'bufferKeep' is 'middle'; allowed: 'first', 'last'",
+      'stage \'c\': option \'bufferKeep\' is "middle"; allowed: one of "first", "last"',
     );
     expect(thrown(() => new Counter(1, { name: 'c', bufferSize: -1 })).message).toBe(
       "stage 'c': option 'bufferSize' is -1; allowed: an integer >= 0 or Infinity",

@@ -396,7 +396,7 @@ describe('call and cast', () => {
     const producer = new Wrong({ name: 'wrong' }).start();
     await expect(producer.call('x')).rejects.toThrow(StageNotRunningError);
     expect(((await producer.done()) as Error).message).toBe(
-      "stage 'wrong': handleCall failed: returned an array of 1; expected { reply, events? } or { noreply: true, events? }",
+      'stage \'wrong\': handleCall failed: returned ["ok"]; expected { reply, events? } or { noreply: true, events? }',
     );
   });
 });

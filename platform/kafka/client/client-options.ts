@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { formatOptionProblem } from '../../../stages/index';
 import { KafkaOptionsError } from '../errors';
 
 const hostPort = z
@@ -90,7 +91,11 @@ export function clientOptionsFromEnv(
   if (mechanism) {
     if (!MECHANISMS.includes(mechanism)) {
       throw new KafkaOptionsError(
-        `KafkaClient options: KAFKA_SASL_MECHANISM must be one of ${MECHANISMS.join(', ')}; got ${JSON.stringify(env.KAFKA_SASL_MECHANISM)}`,
+        formatOptionProblem('KafkaClient', {
+          path: 'KAFKA_SASL_MECHANISM',
+          value: env.KAFKA_SASL_MECHANISM,
+          allowed: `one of ${MECHANISMS.join(', ')} (sasl.mechanism)`,
+        }),
         'KafkaClient',
         'sasl.mechanism',
       );
@@ -119,7 +124,11 @@ export function clientOptionsFromEnv(
         material[name] = readFile(path);
       } catch (cause) {
         throw new KafkaOptionsError(
-          `KafkaClient options: KAFKA_TLS_${name.toUpperCase()}_FILE ${JSON.stringify(path)} cannot be read`,
+          formatOptionProblem('KafkaClient', {
+            path: `KAFKA_TLS_${name.toUpperCase()}_FILE`,
+            value: path,
+            allowed: `a readable file (ssl.${name}; ${(cause as Error).message ?? String(cause)})`,
+          }),
           'KafkaClient',
           `ssl.${name}`,
           { cause },

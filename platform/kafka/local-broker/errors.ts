@@ -1,3 +1,5 @@
+import { KafkaStagesError } from '../../../stages/index';
+
 /**
  * Everything that can go wrong when getting a Kafka broker (the local JVM broker, an
  * existing cluster named by KAFKA_BROKERS, or a testcontainers broker). A closed set: one
@@ -15,10 +17,8 @@ export type BrokerErrorCode =
   | 'BROKER_DOCKER_UNAVAILABLE';
 
 /** Base of the broker errors; catch this to handle any of them. */
-export abstract class BrokerError extends Error {
-  abstract readonly code: BrokerErrorCode;
-  /** True when trying again without changing anything may succeed. */
-  readonly retriable: boolean = false;
+export abstract class BrokerError extends KafkaStagesError {
+  abstract override readonly code: BrokerErrorCode;
 }
 
 /** An option of the local broker or of the provider is out of range or of the wrong type. */

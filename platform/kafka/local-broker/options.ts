@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
+import { describeValue, formatOptionProblem } from '../../../stages/index';
 import { InvalidBrokerOptionsError } from './errors';
 
 /** The Kafka release used when neither the options nor KAFKA_VERSION name one. */
@@ -106,27 +107,13 @@ function valueAt(input: unknown, keys: readonly PropertyKey[]): unknown {
   return value;
 }
 
-/** A short rendering of a bad value; a password (or an object holding one) is not shown. */
-function show(value: unknown, path: readonly PropertyKey[]): string {
-  if (
-    path.some((key) => key === 'password' || key === 'users') ||
-    (path.length === 1 && path[0] === 'sasl')
-  ) {
-    return value === undefined
-      ? 'undefined'
-      : `a ${Array.isArray(value) ? 'list' : typeof value} (not shown: it may hold passwords)`;
+/** The value as a message may show it: nothing of `sasl` (it may hold passwords). */
+function shown(value: unknown, keys: readonly PropertyKey[]): string {
+  if (keys[0] === 'sasl' && value !== undefined) {
+    const kind = Array.isArray(value) ? 'a list' : value === null ? 'null' : `a ${typeof value}`;
+    return `${kind} (not shown: it may hold passwords)`;
   }
-  if (value === undefined) return 'undefined';
-  if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value === 'function') return 'a function';
-  if (typeof value === 'symbol') return String(value);
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = Object.prototype.toString.call(value);
-  }
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  return describeValue(value);
 }
 
 /** The project root: the nearest folder above this file with a package.json. */
@@ -148,38 +135,45 @@ export function resolveLocalBrokerOptions(
   options: LocalBrokerOptions = {},
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedLocalBrokerOptions {
+  const refuse = (problem: Parameters<typeof formatOptionProblem>[1]) =>
+    new InvalidBrokerOptionsError(formatOptionProblem('local broker', problem));
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new InvalidBrokerOptionsError(
-      `local broker: options is ${show(options, [])}; allowed: an object with the options ${Object.keys(ALLOWED).join(', ')}`,
-    );
+    throw refuse({
+      path: '',
+      value: options,
+      allowed: `an object with the options ${Object.keys(ALLOWED).join(', ')}`,
+    });
   }
   const input = { kafkaVersion: env.KAFKA_VERSION || DEFAULT_KAFKA_VERSION, ...options };
   const parsed = localBrokerOptionsSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     if (issue.code === 'unrecognized_keys') {
-      const at = [...issue.path.map(String), issue.keys[0]].join('.');
-      const allowed =
-        issue.path.length === 0
-          ? Object.keys(ALLOWED).join(', ')
-          : ALLOWED[issue.path[0] as 'sasl'];
-      throw new InvalidBrokerOptionsError(
-        `local broker: unknown option '${at}'; allowed: ${allowed}`,
-      );
+      throw refuse({
+        path: [...issue.path, issue.keys[0]!],
+        is: 'unknown',
+        allowed:
+          issue.path.length === 0
+            ? `one of the keys ${Object.keys(ALLOWED).join(', ')}`
+            : ALLOWED[issue.path[0] as 'sasl'],
+      });
     }
     const key = String(issue.path[0]) as keyof typeof ALLOWED;
-    const where = issue.path.map(String).join('.');
     const source =
-      key === 'kafkaVersion' && options.kafkaVersion === undefined ? ' (KAFKA_VERSION)' : '';
-    throw new InvalidBrokerOptionsError(
-      `local broker: option '${where}'${source} is ${show(valueAt(input, issue.path), issue.path)}; allowed: ${ALLOWED[key]}`,
-    );
+      key === 'kafkaVersion' && options.kafkaVersion === undefined ? ' (from KAFKA_VERSION)' : '';
+    throw refuse({
+      path: issue.path,
+      is: `${shown(valueAt(input, issue.path), issue.path)}${source}`,
+      allowed: ALLOWED[key],
+    });
   }
   const value = parsed.data;
   if (value.port !== 0 && value.port === value.controllerPort) {
-    throw new InvalidBrokerOptionsError(
-      `local broker: options 'port' and 'controllerPort' are both ${value.port}; allowed: two different ports, or 0 for free ones`,
-    );
+    throw refuse({
+      path: 'controllerPort',
+      value: value.controllerPort,
+      allowed: `a port other than port (${value.port}), or 0 for a free one`,
+    });
   }
   return {
     ...value,

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:net';
+import { formatOptionProblem, InternalError } from '../../../stages/index';
 import { InvalidBrokerOptionsError, PortInUseError } from './errors';
 
 function listen(host: string, port: number): Promise<Server> {
@@ -31,7 +32,11 @@ export async function assertPortFree(host: string, port: number, option: string)
       );
     }
     throw new InvalidBrokerOptionsError(
-      `local broker: cannot bind port ${port} on ${host} (option '${option}'): ${(error as Error).message}`,
+      formatOptionProblem('local broker', {
+        path: option,
+        value: port,
+        allowed: `a port that can be bound on ${host} (${(error as Error).message})`,
+      }),
       { cause: error },
     );
   }
@@ -48,7 +53,8 @@ export async function freePorts(host: string, count: number): Promise<number[]> 
     for (let i = 0; i < count; i++) servers.push(await listen(host, 0));
     return servers.map((s) => {
       const address = s.address();
-      if (address === null || typeof address === 'string') throw new Error('no port bound');
+      if (address === null || typeof address === 'string')
+        throw new InternalError('freePorts: a listening server has no port');
       return address.port;
     });
   } finally {

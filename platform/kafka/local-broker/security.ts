@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { InvalidArgumentError } from '../../../stages/index';
 import { BrokerStartError } from './errors';
 import { BROKER_SCRAM_USER } from './options';
 
@@ -55,7 +56,8 @@ export function securityProperties(security: ListenerSecurity): Record<string, s
   const listener = security.protocol.toLowerCase();
   if (security.protocol === 'SASL_PLAINTEXT' || security.protocol === 'SASL_SSL') {
     const user = security.brokerUser;
-    if (!user) throw new Error('securityProperties: a SASL listener needs the broker user');
+    if (!user)
+      throw new InvalidArgumentError('securityProperties: a SASL listener needs the broker user');
     entries['sasl.enabled.mechanisms'] = SCRAM_MECHANISMS.join(',');
     entries['sasl.mechanism.inter.broker.protocol'] = 'SCRAM-SHA-512';
     for (const mechanism of SCRAM_MECHANISMS) {
@@ -65,7 +67,8 @@ export function securityProperties(security: ListenerSecurity): Record<string, s
   }
   if (security.protocol === 'SSL' || security.protocol === 'SASL_SSL') {
     const tls = security.tls;
-    if (!tls) throw new Error('securityProperties: a TLS listener needs its certificates');
+    if (!tls)
+      throw new InvalidArgumentError('securityProperties: a TLS listener needs its certificates');
     entries['ssl.keystore.type'] = 'PEM';
     entries['ssl.keystore.location'] = tls.keystoreFile;
     entries['ssl.truststore.type'] = 'PEM';

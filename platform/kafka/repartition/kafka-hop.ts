@@ -1,7 +1,13 @@
 import type { Kafka } from 'kafkajs';
+import { formatOptionProblem } from '../../../stages/index';
 import type { Logger } from '../../log/logger';
 import type { Message } from '../../message/message';
-import type { PipelineSource, RepartitionHop } from '../../pipeline/index';
+import {
+  isTransient,
+  type PipelineSource,
+  type RepartitionHop,
+  retrying,
+} from '../../pipeline/index';
 import {
   type RepartitionOptions,
   type RepartitionRecord,
@@ -91,7 +97,12 @@ export function buildKafkaHop(
   const given = source as { kafka?: Kafka; client?: unknown };
   if (given.client === undefined) {
     throw new KafkaOptionsError(
-      `Pipeline '${pipeline}': source.kafka is a shared kafkajs client; allowed with repartition: source.client (connection settings), since each part's consumer of the one group needs a client of its own`,
+      formatOptionProblem(`Pipeline '${pipeline}'`, {
+        path: 'source.kafka',
+        is: 'a shared kafkajs client',
+        allowed:
+          "source.client (connection settings) with repartition, since each part's consumer of the one group needs a client of its own",
+      }),
       'Pipeline',
       'source.kafka',
     );
@@ -307,17 +318,12 @@ async function writersOf(kafka: Kafka, topics: unknown): Promise<string[]> {
   await admin.connect();
   try {
     // Metadata right after a topic was created can say "not the leader" for a moment.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const metadata = await admin.fetchTopicMetadata({ topics: names });
-        return metadata.topics.flatMap((t) =>
-          t.partitions.map((p) => `${t.name}/${p.partitionId}`),
-        );
-      } catch (error) {
-        if ((error as { retriable?: unknown }).retriable !== true || attempt >= 10) throw error;
-        await new Promise((r) => setTimeout(r, 300 * attempt));
-      }
-    }
+    const metadata = await retrying(() => admin.fetchTopicMetadata({ topics: names }), {
+      attempts: 10,
+      retryIf: isTransient,
+      delayMs: (n) => 300 * n,
+    });
+    return metadata.topics.flatMap((t) => t.partitions.map((p) => `${t.name}/${p.partitionId}`));
   } finally {
     await admin.disconnect();
   }

@@ -1,3 +1,5 @@
+import { KafkaStagesError } from '../../../stages/index';
+
 /** The stable codes of the errors the remote-write sink throws or puts on messages. */
 export type RemoteWriteErrorCode =
   | 'REMOTE_WRITE_OPTIONS_INVALID'
@@ -10,20 +12,14 @@ export type RemoteWriteErrorCode =
  * whether sending the same samples again may succeed (the pipeline retries those without
  * counting attempts while it runs).
  */
-export abstract class RemoteWriteError extends Error {
-  abstract readonly code: RemoteWriteErrorCode;
-  abstract readonly retriable: boolean;
-
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
+export abstract class RemoteWriteError extends KafkaStagesError {
+  abstract override readonly code: RemoteWriteErrorCode;
 }
 
 /** Options were rejected at construction; the message names the key, the value and what is allowed. */
 export class RemoteWriteOptionsError extends RemoteWriteError {
   readonly code = 'REMOTE_WRITE_OPTIONS_INVALID';
-  readonly retriable = false;
+  override readonly retriable = false;
 
   constructor(
     message: string,
@@ -41,7 +37,7 @@ export class RemoteWriteOptionsError extends RemoteWriteError {
  */
 export class RemoteWriteRefusedError extends RemoteWriteError {
   readonly code = 'REMOTE_WRITE_REFUSED';
-  readonly retriable = false;
+  override readonly retriable = false;
 
   constructor(
     readonly status: number,
@@ -55,7 +51,7 @@ export class RemoteWriteRefusedError extends RemoteWriteError {
 /** A message whose data is not samples the sink can send (see the `samplesOf` option). */
 export class RemoteWriteInvalidSampleError extends RemoteWriteError {
   readonly code = 'REMOTE_WRITE_INVALID_SAMPLE';
-  readonly retriable = false;
+  override readonly retriable = false;
 }
 
 /**
@@ -65,5 +61,5 @@ export class RemoteWriteInvalidSampleError extends RemoteWriteError {
  */
 export class RemoteWriteUnavailableError extends RemoteWriteError {
   readonly code = 'REMOTE_WRITE_UNAVAILABLE';
-  readonly retriable = true;
+  override readonly retriable = true;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { formatPath } from '../../../stages/index';
 import type { Message } from '../../message/message';
-import { describeIssue, formatPath } from '../../pipeline/describe-issue';
+import { describeZodError } from '../../options/index';
 import { RemoteWriteOptionsError } from './errors';
 import type { RemoteWriteSample } from './write-request';
 
@@ -85,14 +86,17 @@ export type RemoteWriteOptions = z.output<typeof remoteWriteOptionsSchema>;
 /**
  * Validates the options once. Throws {@link RemoteWriteOptionsError} naming the first bad
  * key, its value and what is allowed, e.g.
- * `RemoteWriteSink: option timeoutMs is 0; allowed: a number >= 1`.
+ * `RemoteWriteSink: option 'timeoutMs' is 0; allowed: a number >= 1`.
  */
 export function validateRemoteWriteOptions(input: unknown): RemoteWriteOptions {
   const result = remoteWriteOptionsSchema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  throw new RemoteWriteOptionsError(
-    `RemoteWriteSink: ${describeIssue(issue, remoteWriteOptionsSchema)}`,
-    issue.path.length > 0 ? formatPath(issue.path) : '',
+  const { message, problems } = describeZodError(
+    'RemoteWriteSink',
+    result.error,
+    remoteWriteOptionsSchema,
+    input,
+    true,
   );
+  throw new RemoteWriteOptionsError(message, formatPath(problems[0]?.path ?? ''));
 }

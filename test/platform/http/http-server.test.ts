@@ -168,7 +168,7 @@ describe('startHttpServer', () => {
 
   it('rejects bad options with the key, the value and what is allowed', async () => {
     await expect(start({ port: 70000 })).rejects.toThrow(
-      "http server: option 'port' is 70000: Too big: expected number to be <=65535",
+      "http server: option 'port' is 70000; allowed: a number <= 65535",
     );
     await expect(start({ registry: {} as Registry })).rejects.toBeInstanceOf(TelemetryError);
     expect(httpOptionsFromEnv({ HTTP_PORT: '8080', HTTP_HOST: '::1' })).toEqual({
@@ -176,7 +176,7 @@ describe('startHttpServer', () => {
       host: '::1',
     });
     expect(() => httpOptionsFromEnv({ HTTP_PORT: 'eighty' })).toThrow(
-      'http server: HTTP_PORT is "eighty": must be an integer 0-65535',
+      'http server: option \'HTTP_PORT\' is "eighty"; allowed: an integer from 0 to 65535',
     );
   });
 });

@@ -22,7 +22,7 @@ describe('parseBrokerList', () => {
 
   it('names the entry that is not host:port', () => {
     expect(() => parseBrokerList('a:9092,b')).toThrow(
-      `brokers: KAFKA_BROKERS is "a:9092,b"; allowed: a comma-separated list of host:port, e.g. localhost:9092,localhost:9093 ('b' is not host:port)`,
+      `brokers: option 'KAFKA_BROKERS' is "a:9092,b"; allowed: a comma-separated list of host:port, e.g. localhost:9092,localhost:9093 ('b' is not host:port)`,
     );
   });
 });
@@ -67,7 +67,7 @@ describe('getBrokers', () => {
     const error = await failure(() => getBrokers({ env: { KAFKA_PROVIDER: 'docker' } }));
     expect(error.code).toBe('BROKER_OPTIONS_INVALID');
     expect(error.message).toBe(
-      "brokers: KAFKA_PROVIDER is 'docker'; allowed: local (default) or testcontainers",
+      'brokers: option \'KAFKA_PROVIDER\' is "docker"; allowed: local (default) or testcontainers',
     );
   });
 

@@ -51,7 +51,7 @@ describe('validatePipelineOptions', () => {
     expect(error.code).toBe('PIPELINE_OPTIONS_INVALID');
     expect(error.path).toBe('batchers.default.batchSize');
     expect(error.message).toBe(
-      "Pipeline 'orders': option batchers.default.batchSize is 0; allowed: a number >= 1",
+      "Pipeline 'orders': option 'batchers.default.batchSize' is 0; allowed: a number >= 1",
     );
   });
 
@@ -63,16 +63,16 @@ describe('validatePipelineOptions', () => {
       sinks: { default: sink },
     });
     expect(error.message).toBe(
-      "Pipeline 'orders': unknown option batchers.default.batchSzie; allowed in batchers.default: " +
+      "Pipeline 'orders': option 'batchers.default.batchSzie' is unknown; allowed: one of the keys " +
         'batchSize, batchBytes, batchTimeoutMs, concurrency, maxDemand, batchKey, partitionBy',
     );
   });
 
   it('rejects an unknown top-level key', () => {
     expect(errorOf({ name: 'orders', source, procesors: {} }).message).toBe(
-      "Pipeline 'orders': unknown option procesors; allowed: name, source, decode, processors, " +
+      "Pipeline 'orders': option 'procesors' is unknown; allowed: one of the keys name, source, decode, processors, " +
         'batchers, route, sinks, repartition, next, processing, commitIntervalMs, retry, deadLetter, ' +
-        'drainTimeoutMs, telemetry',
+        'supervision, drainTimeoutMs, telemetry',
     );
   });
 
@@ -85,20 +85,20 @@ describe('validatePipelineOptions', () => {
     });
     expect(error.path).toBe('processors.concurrency');
     expect(error.message).toBe(
-      "Pipeline 'orders': option processors.concurrency is 1.5; allowed: an integer\n" +
-        'Pipeline \'orders\': option retry.backoff is "linear"; allowed: one of "exponential", "constant"',
+      "Pipeline 'orders': option 'processors.concurrency' is 1.5; allowed: an integer\n" +
+        'Pipeline \'orders\': option \'retry.backoff\' is "linear"; allowed: one of "exponential", "constant"',
     );
   });
 
   it('rejects a handler that is not a function', () => {
     expect(errorOf({ name: 'orders', source, processors: { handleMessage: 'x' } }).message).toBe(
-      'Pipeline \'orders\': option processors.handleMessage is "x"; allowed: a function (message) => message | void',
+      "Pipeline 'orders': option 'processors.handleMessage' is \"x\"; allowed: a function (message) => message | void",
     );
   });
 
   it('rejects a bad name without naming the pipeline', () => {
     expect(errorOf({ name: 'my orders', source }).message).toBe(
-      'Pipeline: option name is "my orders"; allowed: a string matching /^[A-Za-z0-9._-]{1,100}$/',
+      'Pipeline: option \'name\' is "my orders"; allowed: a string matching /^[A-Za-z0-9._-]{1,100}$/',
     );
   });
 
@@ -111,7 +111,7 @@ describe('validatePipelineOptions', () => {
       });
       expect(error.path).toBe('processors');
       expect(error.message).toBe(
-        "Pipeline 'orders': option processors has both handleMessage and handleBatch; " +
+        "Pipeline 'orders': option 'processors' is given both handleMessage and handleBatch; " +
           'allowed: one of them (or neither to pass messages through)',
       );
     });
@@ -124,15 +124,15 @@ describe('validatePipelineOptions', () => {
         sinks: { fast: sink },
       });
       expect(error.message).toBe(
-        "Pipeline 'orders': option route is missing; allowed: a function (message) => one of fast, slow " +
+        "Pipeline 'orders': option 'route' is missing; allowed: a function (message) => one of fast, slow " +
           '(needed with more than one batcher)\n' +
-          "Pipeline 'orders': option sinks.slow is missing; allowed: a sink for every batcher (fast, slow)",
+          "Pipeline 'orders': option 'sinks.slow' is missing; allowed: a sink for every batcher (fast, slow)",
       );
     });
 
     it('a sink for a batcher that does not exist', () => {
       expect(errorOf({ name: 'orders', source, sinks: { default: sink } }).message).toBe(
-        "Pipeline 'orders': option sinks.default names no batcher; allowed: none (define batchers first)",
+        "Pipeline 'orders': option 'sinks.default' is a sink that names no batcher; allowed: none (define batchers first)",
       );
     });
 
@@ -140,13 +140,13 @@ describe('validatePipelineOptions', () => {
       const error = errorOf({ name: 'orders', source, retry: { initialMs: 5000, maxMs: 100 } });
       expect(error.path).toBe('retry.initialMs');
       expect(error.message).toBe(
-        "Pipeline 'orders': option retry.initialMs is 5000, above retry.maxMs (100); allowed: a delay <= retry.maxMs",
+        "Pipeline 'orders': option 'retry.initialMs' is 5000, above retry.maxMs (100); allowed: a delay <= retry.maxMs",
       );
     });
 
     it('a dead-letter topic the source reads', () => {
       expect(errorOf({ name: 'orders', source, deadLetter: { topic: 'orders' } }).message).toBe(
-        'Pipeline \'orders\': option deadLetter.topic is "orders", a topic the source reads (a loop); allowed: any other topic',
+        "Pipeline 'orders': option 'deadLetter.topic' is \"orders\", a topic the source reads (a loop); allowed: any other topic",
       );
     });
 
@@ -158,8 +158,8 @@ describe('validatePipelineOptions', () => {
       });
       expect(error.path).toBe('processors.partitionBy');
       expect(error.message).toBe(
-        "Pipeline 'orders': option processors.partitionBy needs a partition dispatcher on the source, which a " +
-          'ready-made stage cannot get; allowed: source as KafkaSource options or as a function ({ name, dispatcher }) => stage',
+        "Pipeline 'orders': option 'processors.partitionBy' is set with a ready-made source stage, which cannot " +
+          'get the partition dispatcher it needs; allowed: source as KafkaSource options or as a function ({ name, dispatcher }) => stage',
       );
     });
 
@@ -168,7 +168,7 @@ describe('validatePipelineOptions', () => {
         errorOf({ name: 'orders', source: () => new TestSource(), deadLetter: { topic: 'dlq' } })
           .message,
       ).toBe(
-        "Pipeline 'orders': option deadLetter.send is missing; allowed: a function (records) => Promise " +
+        "Pipeline 'orders': option 'deadLetter.send' is missing; allowed: a function (records) => Promise " +
           '(needed unless the source is KafkaSource options, whose connection the dead-letter producer reuses)',
       );
     });
@@ -182,7 +182,7 @@ describe('validatePipelineOptions', () => {
     expect(
       errorOf({ name: 'orders', source, repartition: { step: 'by-key', key: () => 'k' } }).message,
     ).toBe(
-      "Pipeline 'orders': option next is missing; allowed: the part after the repartition hop ({ stateful | processors, batchers, sinks })",
+      "Pipeline 'orders': option 'next' is missing; allowed: the part after the repartition hop ({ stateful | processors, batchers, sinks })",
     );
     expect(
       errorOf({
@@ -194,7 +194,7 @@ describe('validatePipelineOptions', () => {
         sinks: { out: () => undefined },
       }).message,
     ).toBe(
-      "Pipeline 'orders': option batchers is set together with repartition; allowed: batchers and sinks under next (the hop is the end of the first part)",
+      "Pipeline 'orders': option 'batchers' is set together with repartition; allowed: batchers and sinks under next (the hop is the end of the first part)",
     );
   });
 
@@ -207,7 +207,7 @@ describe('validatePipelineOptions', () => {
         next: { batchers: { out: {} }, sinks: { out: () => undefined } },
       }).message,
     ).toMatch(
-      /^Pipeline 'orders': option repartition\.records is set together with key; allowed: exactly one of key/,
+      /^Pipeline 'orders': option 'repartition\.records' is set together with key; allowed: exactly one of key/,
     );
     expect(
       errorOf({
@@ -218,7 +218,7 @@ describe('validatePipelineOptions', () => {
         sinks: { out: () => undefined },
       }).message,
     ).toBe(
-      "Pipeline 'orders': option processing is 'exactly_once'; allowed: exactly_once with repartition and next.stateful (other pipelines: at_least_once)",
+      "Pipeline 'orders': option 'processing' is 'exactly_once'; allowed: exactly_once with repartition and next.stateful (other pipelines: at_least_once)",
     );
   });
 });

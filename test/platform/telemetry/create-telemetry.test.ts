@@ -203,7 +203,7 @@ describe('createTelemetry metrics', () => {
 
   it('rejects bad options naming the component, the key, the value and what is allowed', () => {
     expect(() => createTelemetry({ pipeline: 'has space' })).toThrow(
-      `telemetry: option 'pipeline' is "has space": must be 1-64 characters of A-Z a-z 0-9 _ . : -`,
+      `telemetry: option 'pipeline' is "has space"; allowed: 1-64 characters of A-Z a-z 0-9 _ . : -`,
     );
     try {
       createTelemetry({ pipeline: 'p', registy: new Registry() } as never);
@@ -212,7 +212,7 @@ describe('createTelemetry metrics', () => {
       expect(error).toBeInstanceOf(TelemetryError);
       expect((error as TelemetryError).code).toBe('TELEMETRY_OPTIONS_INVALID');
       expect((error as Error).message).toMatch(
-        /^telemetry: unknown option 'registy' in '\(options\)'; allowed: pipeline, registry, /,
+        /^telemetry: option 'registy' is unknown; allowed: one of the keys pipeline, registry, /,
       );
     }
   });

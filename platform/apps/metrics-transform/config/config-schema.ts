@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeValue } from '../../../../stages/index';
 import { parseLabelMatcher } from '../filter/label-matcher';
 import { nameMatcher } from '../filter/name-matcher';
 import { DEFAULT_LIMITS } from '../model/limits';
@@ -28,14 +29,15 @@ function duration(what: string, min: number, max: number) {
     if (ms === undefined) {
       ctx.addIssue({
         code: 'custom',
-        message: `${JSON.stringify(value)} is not a duration; use e.g. 500ms, 10s, 5m, 1h, 1d or a number of ms`,
+        message: 'a duration such as 500ms, 10s, 5m, 1h, 1d or a number of ms',
       });
       return z.NEVER;
     }
     if (ms < min || ms > max) {
       ctx.addIssue({
         code: 'custom',
-        message: `${what} ${JSON.stringify(value)} (${ms} ms) is out of range; allowed: ${min} ms to ${max} ms`,
+        message: `a ${what} of ${min} ms to ${max} ms`,
+        params: { is: `${describeValue(value)} (${ms} ms)` },
       });
       return z.NEVER;
     }
@@ -43,7 +45,18 @@ function duration(what: string, min: number, max: number) {
   });
 }
 
-/** A string that must compile with `compile`; the error quotes it and the engine's message. */
+/**
+ * Why the engine refused a pattern, without the pattern itself (the message shows the value,
+ * shortened): V8 writes `Invalid regular expression: /<pattern>/<flags>: <reason>`.
+ */
+function engineReason(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const v8 = /^Invalid regular expression: \/[\s\S]*\/[a-z]*: ([^\n]*)$/.exec(text);
+  const reason = v8 ? v8[1]! : text;
+  return reason.length > 120 ? `${reason.slice(0, 117)}...` : reason;
+}
+
+/** A string that must compile with `compile`; the error names the engine's reason. */
 function compiled(what: string, compile: (s: string) => unknown) {
   return z.string().superRefine((s, ctx) => {
     try {
@@ -51,7 +64,7 @@ function compiled(what: string, compile: (s: string) => unknown) {
     } catch (error) {
       ctx.addIssue({
         code: 'custom',
-        message: `${what} ${JSON.stringify(s)} is invalid: ${(error as Error).message}`,
+        message: `a valid ${what} (${engineReason(error)})`,
       });
     }
   });
@@ -62,9 +75,9 @@ const namePattern = compiled('name pattern', nameMatcher);
 const labelMatcher = compiled('label matcher', parseLabelMatcher);
 const labelName = z
   .string()
-  .regex(LABEL_NAME, { error: 'a label name must match [a-zA-Z_][a-zA-Z0-9_]*' });
+  .regex(LABEL_NAME, { error: 'a label name matching [a-zA-Z_][a-zA-Z0-9_]*' });
 const topic = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, {
-  error: 'a topic name is 1-249 characters of letters, digits, ".", "_", "-"',
+  error: 'a topic name of 1-249 letters, digits, ".", "_", "-"',
 });
 const positiveInt = z.int().min(1);
 
@@ -104,12 +117,12 @@ export const relabelRuleSchema = obj({
   const fail = (message: string, path: string) =>
     ctx.addIssue({ code: 'custom', message, path: [path] });
   if ((r.action === 'replace' || r.action === 'hashmod') && r.target_label === '') {
-    fail(`the ${r.action} action needs a target_label`, 'target_label');
+    fail(`a label name (the ${r.action} action needs a target_label)`, 'target_label');
   }
   if (r.action === 'hashmod' && r.modulus === undefined)
-    fail('the hashmod action needs a modulus', 'modulus');
+    fail('an integer >= 1 (the hashmod action needs a modulus)', 'modulus');
   if (r.action === 'hashmod' && r.target_label !== '' && !LABEL_NAME.test(r.target_label)) {
-    fail(`${JSON.stringify(r.target_label)} is not a valid label name`, 'target_label');
+    fail('a label name matching [a-zA-Z_][a-zA-Z0-9_]*', 'target_label');
   }
 });
 
@@ -117,23 +130,25 @@ const units = obj({
   names: z.array(namePattern).min(1),
   from: z.enum(UNIT_NAMES as [string, ...string[]]).optional(),
   to: z.enum(UNIT_NAMES as [string, ...string[]]).optional(),
-  scale: z.number().refine(Number.isFinite, { error: 'scale must be a finite number' }).optional(),
+  scale: z.number().refine(Number.isFinite, { error: 'a finite number' }).optional(),
   rename: z.string().min(1).optional(),
   replace_suffix: obj({ from: z.string().min(1), to: z.string() }).optional(),
 }).superRefine((u, ctx) => {
   const fail = (message: string) => ctx.addIssue({ code: 'custom', message });
-  if ((u.from === undefined) !== (u.to === undefined)) fail('give both from and to, or neither');
-  if (u.from !== undefined && u.scale !== undefined) fail('give either from/to or scale, not both');
+  if ((u.from === undefined) !== (u.to === undefined))
+    fail('a rule with both from and to, or neither');
+  if (u.from !== undefined && u.scale !== undefined)
+    fail('a rule with either from/to or scale, not both');
   const cross =
     u.from !== undefined &&
     u.to !== undefined &&
     conversionFactor(u.from as Unit, u.to as Unit) === undefined;
-  if (cross) fail(`cannot convert ${u.from} to ${u.to}: different dimensions`);
+  if (cross) fail(`from and to of one dimension (cannot convert ${u.from} to ${u.to})`);
   if (u.rename !== undefined && u.replace_suffix !== undefined) {
-    fail('give either rename or replace_suffix, not both');
+    fail('a rule with either rename or replace_suffix, not both');
   }
   const acts = [u.from, u.scale, u.rename, u.replace_suffix].some((x) => x !== undefined);
-  if (!acts) fail('the rule does nothing: give from/to, scale, rename or replace_suffix');
+  if (!acts) fail('a rule that does something: from/to, scale, rename or replace_suffix');
 });
 
 const rate = obj({
@@ -161,7 +176,8 @@ const aggregation = obj({
   if (a.window.hop > a.window.size) {
     ctx.addIssue({
       code: 'custom',
-      message: `hop ${a.window.hop} ms is longer than the window size ${a.window.size} ms; allowed: hop ≤ size`,
+      message: `a hop of at most the window size (${a.window.size} ms)`,
+      params: { is: `${a.window.hop} ms` },
       path: ['window', 'hop'],
     });
   }
@@ -183,11 +199,12 @@ const output = obj({
 }).superRefine((o, ctx) => {
   const fail = (message: string, path: string) =>
     ctx.addIssue({ code: 'custom', message, path: [path] });
-  if (o.sink === 'kafka' && o.topic === undefined) fail('the kafka sink needs a topic', 'topic');
+  if (o.sink === 'kafka' && o.topic === undefined)
+    fail('a topic name (the kafka sink needs one)', 'topic');
   if (o.sink === 'prometheus_remote_write') {
     if (!o.remote_write)
-      fail('the prometheus_remote_write sink needs remote_write.url', 'remote_write');
-    if (o.format !== 'json') fail('the prometheus_remote_write sink needs format json', 'format');
+      fail('{ url } (the prometheus_remote_write sink needs remote_write.url)', 'remote_write');
+    if (o.format !== 'json') fail('"json" (the prometheus_remote_write sink needs it)', 'format');
   }
 });
 
@@ -232,7 +249,8 @@ export const configSchema = obj({
     ctx.addIssue({
       code: 'custom',
       path: ['processing'],
-      message: 'exactly_once needs a Kafka output; prometheus_remote_write is at_least_once',
+      message:
+        '"at_least_once" with the prometheus_remote_write sink (exactly_once needs a Kafka output)',
     });
   }
 });

@@ -1,6 +1,11 @@
 import { LineCounter, parseDocument } from 'yaml';
+import { formatOptionProblem, formatPath } from '../../../../stages/index';
+import { problemsOf } from '../../../options/index';
 import { type ConfigProblem, TransformConfigError } from '../errors';
 import { configSchema, type TransformConfig } from './config-schema';
+
+/** The component every problem of the configuration is reported for. */
+const COMPONENT = 'metrics-transform config';
 
 /**
  * Reads and validates a YAML configuration. Throws {@link TransformConfigError} listing
@@ -14,30 +19,33 @@ export function loadConfig(yamlText: string): TransformConfig {
     throw new TransformConfigError(
       doc.errors.map((e) => {
         const at = lines.linePos(e.pos[0]);
-        return { path: `(yaml line ${at.line}, column ${at.col})`, message: e.message };
+        const path = `(yaml line ${at.line}, column ${at.col})`;
+        return { path, message: `${COMPONENT}: ${path} is not YAML: ${e.message}` };
       }),
     );
   }
-  return validateConfig(doc.toJS());
+  let raw: unknown;
+  try {
+    raw = doc.toJS();
+  } catch (error) {
+    // An alias whose anchor is missing (or comes later) fails only here.
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new TransformConfigError(
+      [{ path: '(yaml)', message: `${COMPONENT}: (yaml) is not YAML: ${reason}` }],
+      { cause: error },
+    );
+  }
+  return validateConfig(raw);
 }
 
 /** Validates an already-parsed configuration object. */
 export function validateConfig(raw: unknown): TransformConfig {
-  const result = configSchema.safeParse(raw ?? {});
+  const input = raw ?? {};
+  const result = configSchema.safeParse(input);
   if (result.success) return result.data;
-  const problems: ConfigProblem[] = result.error.issues.map((issue) => ({
-    path: formatPath(issue.path),
-    message: issue.message,
+  const problems: ConfigProblem[] = problemsOf(result.error, configSchema, input).map((p) => ({
+    path: formatPath(p.path),
+    message: formatOptionProblem(COMPONENT, p),
   }));
-  throw new TransformConfigError(problems);
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return '(root)';
-  let out = '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else out += out === '' ? String(key) : `.${String(key)}`;
-  }
-  return out;
+  throw new TransformConfigError(problems, { cause: result.error });
 }

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../../../../stages/index';
 import { labelValue } from '../model/sample';
 import { compileGoRegexp } from '../relabel/go-regexp';
 
@@ -16,13 +17,13 @@ const SYNTAX = /^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)
 
 /**
  * Parses `name op "value"` (double-quoted, `\"` and `\\` escapes). Regexes are anchored
- * at both ends, as in PromQL. Throws `SyntaxError` with what was expected.
+ * at both ends, as in PromQL. Throws `InvalidArgumentError` with what was expected (not the text: callers show it).
  */
 export function parseLabelMatcher(text: string): LabelMatcher {
   const m = SYNTAX.exec(text);
   if (!m) {
-    throw new SyntaxError(
-      `'${text}' is not a label matcher like name="v", name!="v", name=~"re" or name!~"re"`,
+    throw new InvalidArgumentError(
+      'not a label matcher like name="v", name!="v", name=~"re" or name!~"re"',
     );
   }
   const name = m[1] as string;

@@ -47,7 +47,7 @@ describe('clientOptionsFromEnv', () => {
     expect(() =>
       clientOptionsFromEnv({ KAFKA_BROKERS: 'a:9092', KAFKA_SASL_MECHANISM: 'gssapi' }, readFile),
     ).toThrow(
-      'KafkaClient options: KAFKA_SASL_MECHANISM must be one of plain, scram-sha-256, scram-sha-512; got "gssapi"',
+      'KafkaClient: option \'KAFKA_SASL_MECHANISM\' is "gssapi"; allowed: one of plain, scram-sha-256, scram-sha-512 (sasl.mechanism)',
     );
   });
 
@@ -77,7 +77,7 @@ describe('clientOptionsFromEnv', () => {
     }
     expect(error).toBeInstanceOf(KafkaOptionsError);
     expect((error as KafkaOptionsError).message).toBe(
-      'KafkaClient options: KAFKA_TLS_CA_FILE "/nope.pem" cannot be read',
+      'KafkaClient: option \'KAFKA_TLS_CA_FILE\' is "/nope.pem"; allowed: a readable file (ssl.ca; ENOENT: /nope.pem)',
     );
     expect((error as KafkaOptionsError).path).toBe('ssl.ca');
   });
@@ -85,7 +85,7 @@ describe('clientOptionsFromEnv', () => {
   it('leaves an empty broker list for validation to reject', () => {
     const options = clientOptionsFromEnv({}, readFile);
     expect(() => parseOptions('KafkaClient', clientOptionsSchema, options)).toThrow(
-      'KafkaClient options: brokers needs at least one broker; got []',
+      "KafkaClient: option 'brokers' is []; allowed: at least one broker",
     );
   });
 });

@@ -53,25 +53,25 @@ describe('local broker options', () => {
       "local broker: option 'heap' is \"512\"; allowed: a JVM heap size like '512m' or '1g'",
     );
     expect(reject({ properties: { 'num.io.threads': 2 } }).message).toBe(
-      "local broker: option 'properties.num.io.threads' is 2; allowed: an object of server.properties overrides, string to string",
+      'local broker: option \'properties["num.io.threads"]\' is 2; allowed: an object of server.properties overrides, string to string',
     );
   });
 
   it('says when a bad version came from KAFKA_VERSION', () => {
     expect(reject({}, { KAFKA_VERSION: 'latest' }).message).toBe(
-      'local broker: option \'kafkaVersion\' (KAFKA_VERSION) is "latest"; allowed: a release number like 3.9.1 or 4.1.1',
+      'local broker: option \'kafkaVersion\' is "latest" (from KAFKA_VERSION); allowed: a release number like 3.9.1 or 4.1.1',
     );
   });
 
   it('rejects unknown options and lists the known ones', () => {
     expect(reject({ prot: 9092 }).message).toMatch(
-      /^local broker: unknown option 'prot'; allowed: kafkaVersion, kafkaHome, port, controllerPort, /,
+      /^local broker: option 'prot' is unknown; allowed: one of the keys kafkaVersion, kafkaHome, port, controllerPort, /,
     );
   });
 
   it('rejects the same port for clients and the controller', () => {
     expect(reject({ port: 9092, controllerPort: 9092 }).message).toBe(
-      "local broker: options 'port' and 'controllerPort' are both 9092; allowed: two different ports, or 0 for free ones",
+      "local broker: option 'controllerPort' is 9092; allowed: a port other than port (9092), or 0 for a free one",
     );
   });
 });

@@ -109,25 +109,25 @@ describe('local broker security options', () => {
   it('refuses a password StorageTool would misread, without showing it', () => {
     const message = reject({ sasl: { users: [{ username: 'alice', password: 'a,b=c' }] } });
     expect(message).toMatch(
-      /^local broker: option 'sasl.users.0.password' is a string \(not shown/,
+      /^local broker: option 'sasl\.users\[0\]\.password' is a string \(not shown/,
     );
     expect(message).not.toContain('a,b=c');
   });
 
   it("refuses the broker's own user name and an empty user list", () => {
     expect(reject({ sasl: { users: [{ username: BROKER_SCRAM_USER, password: 'x' }] } })).toMatch(
-      /^local broker: option 'sasl.users.0.username'/,
+      /^local broker: option 'sasl\.users\[0\]\.username'/,
     );
     expect(reject({ sasl: { users: [] } })).toMatch(/^local broker: option 'sasl.users'/);
   });
 
   it('names an unknown key inside sasl by its path', () => {
     expect(reject({ sasl: { users: [{ username: 'a', password: 'b', role: 'x' }] } })).toMatch(
-      /^local broker: unknown option 'sasl.users.0.role'/,
+      /^local broker: option 'sasl\.users\[0\]\.role' is unknown/,
     );
   });
 
   it('refuses options that are not an object', () => {
-    expect(reject(5 as never)).toMatch(/^local broker: options is 5; allowed: an object/);
+    expect(reject(5 as never)).toMatch(/^local broker: options are 5; allowed: an object/);
   });
 });

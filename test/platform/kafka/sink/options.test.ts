@@ -35,7 +35,7 @@ describe('KafkaSink options', () => {
     const error = errorOf(() => new KafkaSink({ client, topic: 'out', acks: 1 }));
     expect(error.path).toBe('acks');
     expect(error.message).toBe(
-      'KafkaSink options: acks must be -1 (all) while idempotent is true (set idempotent: false for acks 0 or 1); got 1',
+      "KafkaSink: option 'acks' is 1; allowed: -1 (all) while idempotent is true (set idempotent: false for acks 0 or 1)",
     );
     expect(new KafkaSink({ client, topic: 'out', acks: 1, idempotent: false }).options.acks).toBe(
       1,
@@ -47,13 +47,11 @@ describe('KafkaSink options', () => {
       errorOf(() => new KafkaSink({ client, topic: 'out', partitioner: 'random' as never }))
         .message,
     ).toMatch(
-      /^KafkaSink options: partitioner must be 'default' \(Java-compatible murmur2 of the key\), 'legacy'/,
+      /^KafkaSink: option 'partitioner' is "random"; allowed: 'default' \(Java-compatible murmur2 of the key\), 'legacy'/,
     );
     expect(
       errorOf(() => new KafkaSink({ client, topic: 'out', compression: 'zstd' as never })).message,
-    ).toBe(
-      'KafkaSink options: compression Invalid option: expected one of "none"|"gzip"; got "zstd"',
-    );
+    ).toBe('KafkaSink: option \'compression\' is "zstd"; allowed: one of "none", "gzip"');
   });
 
   it('rejects a missing topic and unknown keys', () => {

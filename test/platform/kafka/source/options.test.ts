@@ -54,14 +54,14 @@ describe('KafkaSource options', () => {
     expect(error.code).toBe('KAFKA_OPTIONS_INVALID');
     expect(error.path).toBe('queue.lowWaterEvents');
     expect(error.message).toBe(
-      'KafkaSource options: queue.lowWaterEvents must be below queue.highWaterEvents (1000); got 5000',
+      "KafkaSource: option 'queue.lowWaterEvents' is 5000; allowed: below queue.highWaterEvents (1000)",
     );
   });
 
   it('rejects a byte low-water mark equal to the high one', () => {
     const error = errorOf({ ...base, queue: { highWaterBytes: 10, lowWaterBytes: 10 } });
     expect(error.message).toBe(
-      'KafkaSource options: queue.lowWaterBytes must be below queue.highWaterBytes (10); got 10',
+      "KafkaSource: option 'queue.lowWaterBytes' is 10; allowed: below queue.highWaterBytes (10)",
     );
   });
 
@@ -69,40 +69,40 @@ describe('KafkaSource options', () => {
     const error = errorOf({ ...base, queue: { highWater: 5 } });
     expect(error.path).toBe('queue.highWater');
     expect(error.message).toBe(
-      'KafkaSource options: unknown key queue.highWater; allowed keys in queue: highWaterEvents, lowWaterEvents, highWaterBytes, lowWaterBytes',
+      "KafkaSource: option 'queue.highWater' is unknown; allowed: one of the keys highWaterEvents, lowWaterEvents, highWaterBytes, lowWaterBytes",
     );
     expect(errorOf({ ...base, topic: 'x' }).message).toMatch(
-      /^KafkaSource options: unknown key topic; allowed keys: name, client, kafka, groupId, topics, startFrom,/,
+      /^KafkaSource: option 'topic' is unknown; allowed: one of the keys name, client, kafka, groupId, topics, startFrom,/,
     );
   });
 
   it('rejects a bad start position with what is allowed', () => {
     expect(errorOf({ ...base, startFrom: 'beginning' }).message).toBe(
-      "KafkaSource options: startFrom must be 'committed', 'earliest', 'latest' or { timestamp: <ms since epoch> }; got \"beginning\"",
+      "KafkaSource: option 'startFrom' is \"beginning\"; allowed: 'committed', 'earliest', 'latest' or { timestamp: <ms since epoch> }",
     );
   });
 
   it('rejects an empty topic list and a topic that is neither name nor pattern', () => {
     expect(errorOf({ ...base, topics: [] }).message).toBe(
-      'KafkaSource options: topics needs at least one topic; got []',
+      "KafkaSource: option 'topics' is []; allowed: at least one topic",
     );
     expect(errorOf({ ...base, topics: [42] }).message).toBe(
-      'KafkaSource options: topics.0 must be a topic name or a RegExp; got 42',
+      "KafkaSource: option 'topics[0]' is 42; allowed: a topic name or a RegExp",
     );
   });
 
   it('needs exactly one of client and kafka', () => {
     const { client: _client, ...withoutClient } = base;
     expect(errorOf(withoutClient).message).toBe(
-      'KafkaSource options: options needs exactly one of `client` (connection settings) or `kafka` (a kafkajs client); got {"groupId":"g","topics":["t"]}',
+      'KafkaSource: options are {"groupId":"g","topics":["t"]}; allowed: exactly one of `client` (connection settings) or `kafka` (a kafkajs client)',
     );
   });
 
   it('rejects a malformed broker address', () => {
     const error = errorOf({ ...base, client: { brokers: ['localhost'] } });
-    expect(error.path).toBe('client.brokers.0');
+    expect(error.path).toBe('client.brokers[0]');
     expect(error.message).toBe(
-      'KafkaSource options: client.brokers.0 must be host:port (e.g. localhost:9092); got "localhost"',
+      'KafkaSource: option \'client.brokers[0]\' is "localhost"; allowed: host:port (e.g. localhost:9092)',
     );
   });
 

@@ -47,25 +47,25 @@ describe('RemoteWriteSink options', () => {
   };
 
   it.each([
-    [{}, 'RemoteWriteSink: option url is missing; allowed: a value of type string', 'url'],
+    [{}, "RemoteWriteSink: option 'url' is missing; allowed: a string", 'url'],
     [
       { url: 'ftp://x' },
-      'RemoteWriteSink: option url is "ftp://x"; allowed: an http:// or https:// URL, e.g. http://127.0.0.1:9090/api/v1/write',
+      'RemoteWriteSink: option \'url\' is "ftp://x"; allowed: an http:// or https:// URL, e.g. http://127.0.0.1:9090/api/v1/write',
       'url',
     ],
     [
       { url: 'http://h/w', timeoutMs: 0 },
-      'RemoteWriteSink: option timeoutMs is 0; allowed: a number >= 1',
+      "RemoteWriteSink: option 'timeoutMs' is 0; allowed: a number >= 1",
       'timeoutMs',
     ],
     [
       { url: 'http://h/w', initialBackoffMs: 50, maxBackoffMs: 10 },
-      'RemoteWriteSink: option initialBackoffMs is 50; allowed: a delay <= maxBackoffMs (10)',
+      "RemoteWriteSink: option 'initialBackoffMs' is 50; allowed: a delay <= maxBackoffMs (10)",
       'initialBackoffMs',
     ],
     [
       { url: 'http://h/w', headers: { 'Content-Type': 'text/plain' } },
-      'RemoteWriteSink: option headers.Content-Type is "text/plain"; allowed: any header but content-encoding, content-type, x-prometheus-remote-write-version (the sink sets those)',
+      'RemoteWriteSink: option \'headers.Content-Type\' is "text/plain"; allowed: any header but content-encoding, content-type, x-prometheus-remote-write-version (the sink sets those)',
       'headers.Content-Type',
     ],
   ])('refuses %j', (options, message, path) => {
@@ -77,7 +77,7 @@ describe('RemoteWriteSink options', () => {
 
   it('names an unknown key and the allowed ones', () => {
     expect(errorOf({ url: 'http://h/w', timeout: 5 }).message).toBe(
-      'RemoteWriteSink: unknown option timeout; allowed: url, timeoutMs, initialBackoffMs, maxBackoffMs, maxSamplesPerRequest, headers, samplesOf',
+      "RemoteWriteSink: option 'timeout' is unknown; allowed: one of the keys url, timeoutMs, initialBackoffMs, maxBackoffMs, maxSamplesPerRequest, headers, samplesOf",
     );
   });
 });

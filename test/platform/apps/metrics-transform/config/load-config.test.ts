@@ -16,7 +16,7 @@ function problems(yaml: string): string {
     loadConfig(yaml);
   } catch (error) {
     expect(error).toBeInstanceOf(TransformConfigError);
-    expect((error as TransformConfigError).code).toBe('ERR_TRANSFORM_CONFIG');
+    expect((error as TransformConfigError).code).toBe('TRANSFORM_CONFIG_INVALID');
     return (error as Error).message;
   }
   throw new Error('the config was accepted');
@@ -75,17 +75,16 @@ colour: blue
 `);
     expect(message).toBe(
       [
-        'metrics-transform config: 10 problems:',
-        "  - input.topics[0]: unknown key 'compression'; allowed: name, format, precision",
-        '  - filters[0].names[0]: name pattern "/http_(/" is invalid: Invalid regular expression: /^(?:http_()$/: Unterminated group',
-        `  - filters[0].match[0]: label matcher "env=prod" is invalid: 'env=prod' is not a label matcher like name="v", name!="v", name=~"re" or name!~"re"`,
-        '  - relabel[0].regex: regular expression "[a-" is invalid: Invalid regular expression: /^(?:[a-)$/: Range out of order in character class',
-        '  - units[0]: cannot convert ms to MiB: different dimensions',
-        '  - aggregations[0].window.size: window size "0ms" (0 ms) is out of range; allowed: 1 ms to 604800000 ms',
-        '  - aggregations[0].lateness: lateness "2d" (172800000 ms) is out of range; allowed: 0 ms to 86400000 ms',
-        '  - aggregations[0].stats[1]: Invalid option: expected one of "count"|"sum"|"min"|"max"|"avg"|"last"|"p50"|"p90"|"p99"',
-        '  - aggregations[1].window.hop: hop 20000 ms is longer than the window size 10000 ms; allowed: hop ≤ size',
-        "  - (root): unknown key 'colour'; allowed: pipeline, input, limits, filters, relabel, units, rate, aggregations, unaggregated, watermark, output, dead_letter, processing, commit_interval, repartition_partitions",
+        "metrics-transform config: option 'input.topics[0].compression' is unknown; allowed: one of the keys name, format, precision",
+        'metrics-transform config: option \'filters[0].names[0]\' is "/http_(/"; allowed: a valid name pattern (Unterminated group)',
+        'metrics-transform config: option \'filters[0].match[0]\' is "env=prod"; allowed: a valid label matcher (not a label matcher like name="v", name!="v", name=~"re" or name!~"re")',
+        'metrics-transform config: option \'relabel[0].regex\' is "[a-"; allowed: a valid regular expression (Range out of order in character class)',
+        'metrics-transform config: option \'units[0]\' is {"names":["x_ms"],"from":"ms","to":"MiB"}; allowed: from and to of one dimension (cannot convert ms to MiB)',
+        'metrics-transform config: option \'aggregations[0].window.size\' is "0ms" (0 ms); allowed: a window size of 1 ms to 604800000 ms',
+        'metrics-transform config: option \'aggregations[0].lateness\' is "2d" (172800000 ms); allowed: a lateness of 0 ms to 86400000 ms',
+        'metrics-transform config: option \'aggregations[0].stats[1]\' is "p95"; allowed: one of "count", "sum", "min", "max", "avg", "last", "p50", "p90", "p99"',
+        "metrics-transform config: option 'aggregations[1].window.hop' is 20000 ms; allowed: a hop of at most the window size (10000 ms)",
+        "metrics-transform config: option 'colour' is unknown; allowed: one of the keys pipeline, input, limits, filters, relabel, units, rate, aggregations, unaggregated, watermark, output, dead_letter, processing, commit_interval, repartition_partitions",
       ].join('\n'),
     );
   });
@@ -93,24 +92,22 @@ colour: blue
   it('names missing required sections', () => {
     expect(problems('pipeline: x')).toBe(
       [
-        'metrics-transform config: 3 problems:',
-        '  - input: Invalid input: expected object, received undefined',
-        '  - output: Invalid input: expected object, received undefined',
-        '  - dead_letter: Invalid input: expected object, received undefined',
+        "metrics-transform config: option 'input' is missing; allowed: an object",
+        "metrics-transform config: option 'output' is missing; allowed: an object",
+        "metrics-transform config: option 'dead_letter' is missing; allowed: an object",
       ].join('\n'),
     );
   });
 
   it('explains a bad duration', () => {
     expect(problems(`${minimal}\nwatermark: { idle_timeout: soon }`)).toBe(
-      'metrics-transform config: 1 problem:\n' +
-        '  - watermark.idle_timeout: "soon" is not a duration; use e.g. 500ms, 10s, 5m, 1h, 1d or a number of ms',
+      'metrics-transform config: option \'watermark.idle_timeout\' is "soon"; allowed: a duration such as 500ms, 10s, 5m, 1h, 1d or a number of ms',
     );
   });
 
   it('reports YAML syntax errors with the line', () => {
     expect(problems('input: [unclosed')).toMatch(
-      /^metrics-transform config: 1 problem:\n {2}- \(yaml line 1, column 17\): Flow sequence/,
+      /^metrics-transform config: \(yaml line 1, column 17\) is not YAML: Flow sequence/,
     );
   });
 });

@@ -20,7 +20,9 @@ describe('output.sink', () => {
       topic: 'out',
       format: 'json',
     });
-    expect(problems({ format: 'json' })).toContain('output.topic: the kafka sink needs a topic');
+    expect(problems({ format: 'json' })).toContain(
+      "metrics-transform config: option 'output.topic' is missing; allowed: a topic name (the kafka sink needs one)",
+    );
   });
 
   it('prometheus_remote_write takes remote_write settings with defaults, and no topic', () => {
@@ -45,7 +47,7 @@ describe('output.sink', () => {
 
   it('refuses prometheus_remote_write without a URL, with influx, or with a URL that is not http(s)', () => {
     expect(problems({ sink: 'prometheus_remote_write' })).toContain(
-      'output.remote_write: the prometheus_remote_write sink needs remote_write.url',
+      "metrics-transform config: option 'output.remote_write' is missing; allowed: { url } (the prometheus_remote_write sink needs remote_write.url)",
     );
     expect(
       problems({
@@ -53,9 +55,13 @@ describe('output.sink', () => {
         format: 'influx',
         remote_write: { url: 'http://h/w' },
       }),
-    ).toContain('output.format: the prometheus_remote_write sink needs format json');
+    ).toContain(
+      'metrics-transform config: option \'output.format\' is "influx"; allowed: "json" (the prometheus_remote_write sink needs it)',
+    );
     expect(
       problems({ sink: 'prometheus_remote_write', remote_write: { url: 'ftp://h/w' } }),
-    ).toContain('output.remote_write.url: an http:// or https:// URL');
+    ).toContain(
+      'metrics-transform config: option \'output.remote_write.url\' is "ftp://h/w"; allowed: an http:// or https:// URL',
+    );
   });
 });

@@ -359,17 +359,17 @@ describe('relabel rule validation (as Prometheus refuses them)', () => {
 
   it('needs a target_label for replace and hashmod, and a modulus for hashmod', () => {
     expect(messages({ source_labels: ['a'] })).toEqual([
-      'target_label: the replace action needs a target_label',
+      'target_label: a label name (the replace action needs a target_label)',
     ]);
     expect(messages({ action: 'hashmod', source_labels: ['a'] })).toEqual([
-      'target_label: the hashmod action needs a target_label',
-      'modulus: the hashmod action needs a modulus',
+      'target_label: a label name (the hashmod action needs a target_label)',
+      'modulus: an integer >= 1 (the hashmod action needs a modulus)',
     ]);
   });
 
-  it('refuses a bad regular expression, quoting it', () => {
+  it("refuses a bad regular expression with the engine's reason (the config error quotes it)", () => {
     expect(messages({ regex: '(unclosed', action: 'labeldrop' })).toEqual([
-      'regex: regular expression "(unclosed" is invalid: Invalid regular expression: /^(?:(unclosed)$/: Unterminated group',
+      'regex: a valid regular expression (Unterminated group)',
     ]);
   });
 
