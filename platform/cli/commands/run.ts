@@ -43,6 +43,8 @@ Options:
 Environment:
   KAFKA_BROKERS         an existing cluster (topics must exist unless --with-broker)
   HTTP_PORT, HTTP_HOST  the observability server (default 0.0.0.0:9464)
+  DRAIN_TIMEOUT_MS      how long a stop (SIGTERM) waits for work in flight (default 30000;
+                        the chart sets it from app.drainTimeoutMs)
   LOG_LEVEL, LOG_FORMAT logging
   OTEL_EXPORTER_OTLP_ENDPOINT  export traces (the OpenTelemetry SDK starts only when set)
 
@@ -55,6 +57,19 @@ function positive(name: string, raw: string | undefined, fallback: number): numb
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0)
     throw new UsageError(`--${name} must be a positive number, got '${raw}'`);
+  return n;
+}
+
+/** `DRAIN_TIMEOUT_MS`: milliseconds, a positive integer; the pipeline's default when unset. */
+function drainTimeoutFromEnv(): number | undefined {
+  const raw = process.env.DRAIN_TIMEOUT_MS?.trim();
+  if (!raw) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new UsageError(
+      `DRAIN_TIMEOUT_MS must be a whole number of milliseconds, at least 1, got '${raw}'`,
+    );
+  }
   return n;
 }
 
@@ -127,6 +142,7 @@ export const runCommand: Command = {
         `--generate writes influx or json samples, but the first input topic's format is ${generated}`,
       );
     }
+    const drainTimeoutMs = drainTimeoutFromEnv();
     const log = logger().child({ app: 'metrics-transform' });
 
     const fromEnv = (process.env.KAFKA_BROKERS ?? '').trim() !== '';
@@ -165,6 +181,7 @@ export const runCommand: Command = {
         telemetry,
         log,
         startFrom: from,
+        ...(drainTimeoutMs ? { drainTimeoutMs } : {}),
         maxDemand: Math.max(
           2,
           Math.floor(positive('max-demand', values['max-demand'] as string | undefined, 2000)),

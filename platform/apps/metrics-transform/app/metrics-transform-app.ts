@@ -29,6 +29,8 @@ export interface MetricsTransformAppOptions {
   maxDemand?: number;
   /** Partitions of the repartition topic. Default 6. */
   repartitionPartitions?: number;
+  /** How long a stop waits for work in flight (`DRAIN_TIMEOUT_MS`). Default: the pipeline's. */
+  drainTimeoutMs?: number;
 }
 
 /** A snapshot for the progress line and tests. */
@@ -108,6 +110,7 @@ export async function startMetricsTransform(
       handler = h;
     },
   });
+  if (options.drainTimeoutMs) pipelineOptions.drainTimeoutMs = options.drainTimeoutMs;
   if (options.maxDemand && pipelineOptions.next?.stateful) {
     pipelineOptions.next.stateful.maxDemand = options.maxDemand;
   }
