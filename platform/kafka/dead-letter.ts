@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type Logger, logger as rootLogger } from '../log/logger';
+import type { DeadLetterRecord } from '../pipeline/index';
 import { noopTelemetry, type Telemetry } from '../telemetry/telemetry';
 import { parseOptions } from './parse-options';
 import { KafkaProducer, type ProducedRecord } from './sink/kafka-producer';
@@ -18,14 +19,6 @@ export const deadLetterProducerOptionsSchema = z
   .superRefine(checkProducer);
 
 export type DeadLetterProducerOptionsInput = z.input<typeof deadLetterProducerOptionsSchema>;
-
-/** A dead-letter record: where it goes, the original key and value, origin headers. */
-export interface DeadLetterRecordInput {
-  readonly topic: string;
-  readonly key: Buffer | null;
-  readonly value: Buffer | string | null;
-  readonly headers: Record<string, string | Buffer>;
-}
 
 /**
  * Writes dead-letter records, built by the pipeline with the origin topic, partition and
@@ -61,9 +54,9 @@ export class DeadLetterProducer {
   }
 
   /** Produces the records (to their own `topic`) and resolves once the broker confirmed. */
-  readonly send = async (records: readonly DeadLetterRecordInput[]): Promise<void> => {
+  readonly send = async (records: readonly DeadLetterRecord[]): Promise<void> => {
     if (records.length === 0) return;
-    const byTopic = new Map<string, DeadLetterRecordInput[]>();
+    const byTopic = new Map<string, DeadLetterRecord[]>();
     for (const r of records) {
       const list = byTopic.get(r.topic);
       if (list) list.push(r);

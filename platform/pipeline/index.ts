@@ -110,6 +110,8 @@ export {
   type SourcePartitions,
   stageSource,
 } from './pipeline-source';
+// Retries: the one retry loop, and what counts as a transient error
+export { isTransient, type RetryLoop, retrying } from './retry';
 export { exitOnSignals, type ShutdownOptions, type Stoppable } from './shutdown';
 // Testing without a broker
 export {

@@ -30,6 +30,37 @@ export const sleep: Sleep = (ms) =>
     setTimeout(resolve, ms);
   });
 
+/** How {@link retrying} goes on after a failed attempt. */
+export interface RetryLoop {
+  /** Calls at most, the first included. */
+  readonly attempts: number;
+  /** Milliseconds to wait after the `attempt`-th failure (1 after the first). */
+  readonly delayMs: (attempt: number) => number;
+  /** Whether `error` is worth another attempt. Default: every error is. */
+  readonly retryIf?: (error: unknown) => boolean;
+  readonly wait?: Sleep;
+}
+
+/**
+ * The one retry loop: calls `attempt` (with its 1-based number) until it resolves, and
+ * rethrows the last error once `loop.attempts` calls failed or `retryIf` says an error is
+ * not worth another one, waiting `delayMs` in between.
+ */
+export async function retrying<T>(
+  attempt: (n: number) => T | PromiseLike<T>,
+  loop: RetryLoop,
+): Promise<T> {
+  const wait = loop.wait ?? sleep;
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt(n);
+    } catch (error) {
+      if (n >= loop.attempts || (loop.retryIf && !loop.retryIf(error))) throw error;
+      await wait(loop.delayMs(n));
+    }
+  }
+}
+
 /**
  * Calls `attempt` until it succeeds or `retry.attempts` calls were made, sleeping the
  * backoff in between. `attempt` gets the 1-based attempt number. Resolves to `undefined` on
@@ -40,14 +71,15 @@ export async function withRetries(
   attempt: (n: number) => unknown,
   wait: Sleep = sleep,
 ): Promise<Error | undefined> {
-  for (let n = 1; ; n++) {
-    try {
-      await attempt(n);
-      return undefined;
-    } catch (error) {
-      if (n >= retry.attempts) return asError(error);
-      await wait(backoffDelay(retry, n));
-    }
+  try {
+    await retrying(attempt, {
+      attempts: retry.attempts,
+      delayMs: (n) => backoffDelay(retry, n),
+      wait,
+    });
+    return undefined;
+  } catch (error) {
+    return asError(error);
   }
 }
 

@@ -12,6 +12,7 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
+import { isThenable } from '../../stages/index';
 import type { Message, MessageHeaders } from '../message/message';
 import { canonicalTraceparentFlags, RecordTraceContext } from './record-trace-context';
 import {
@@ -42,14 +43,6 @@ export interface MessageTracingOptions {
 
 const TRACEPARENT = 'traceparent';
 
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
-
 function recordFailure(span: Span, error: unknown): void {
   const err = error instanceof Error ? error : new Error(String(error));
   span.recordException(err);
@@ -70,7 +63,7 @@ function runInSpan<T>(span: Span, active: Context, fn: () => T, finish?: () => v
     span.end();
     throw error;
   }
-  if (!isPromiseLike(result)) {
+  if (!isThenable(result)) {
     finish?.();
     span.end();
     return result;

@@ -1,4 +1,5 @@
 import type { Admin, Kafka } from 'kafkajs';
+import { isTransient, retrying } from '../../pipeline/index';
 import { KafkaInternalTopicError } from '../errors';
 
 /** What an internal topic of a pipeline must look like. */
@@ -55,16 +56,14 @@ export async function ensureInternalTopic(
     // partition has a leader that knows it: until then, listing its offsets (what a source
     // does at start) fails with "not the leader". Wait for that, so that no part of the
     // pipeline starts on a topic it cannot use yet.
-    for (let attempt = 1; ; attempt++) {
-      try {
+    return await retrying(
+      async () => {
         if (outcome === 'checked') await check(admin, spec);
         await admin.fetchTopicOffsets(spec.topic);
         return outcome;
-      } catch (error) {
-        if ((error as { retriable?: unknown }).retriable !== true || attempt >= 15) throw error;
-        await new Promise((r) => setTimeout(r, Math.min(2_000, 200 * attempt)));
-      }
-    }
+      },
+      { attempts: 15, retryIf: isTransient, delayMs: (n) => Math.min(2_000, 200 * n) },
+    );
   } finally {
     await admin.disconnect();
   }

@@ -7,14 +7,15 @@ import type {
   Kafka,
 } from 'kafkajs';
 import { type Logger, logger as rootLogger } from '../../log/logger';
-import type { Acknowledger, Message } from '../../message/message';
+import type { Acknowledger } from '../../message/message';
 import { noopTelemetry, type PartitionSnapshot, type Telemetry } from '../../telemetry/telemetry';
 import { createKafka } from '../client/create-kafka';
 import { KafkaSourceStateError, KafkaTopicNotFoundError } from '../errors';
 import { parseOptions } from '../parse-options';
+import { AckSettlement } from './ack-settlement';
+import { AssignmentRegistry } from './assignment-registry';
 import { isRebalancing } from './is-rebalancing';
 import { OffsetCommitter, type SendCommit } from './offset-committer';
-import { OffsetTracker } from './offset-tracker';
 import type { PauseScope } from './operator-pauses';
 import {
   type KafkaSourceOptions,
@@ -22,12 +23,13 @@ import {
   kafkaSourceOptionsSchema,
 } from './options';
 import { PartitionQueues, type PauseEvent } from './partition-queues';
-import type { PartitionState } from './partition-state';
 import { PausedWatermarks } from './paused-watermarks';
 import { isMembershipLost, nudgeTargets, rejoinError } from './rejoin';
 import { resolveTopics, type StartOffsets } from './resolve-topics';
-import { exposureOf, partitionExposure, type RevocationCause } from './revocation';
+import type { RevocationCause } from './revocation';
 import { buildMessages, type SourceMessage } from './source-message';
+import { partitionSnapshots, revocationReport } from './source-observation';
+import { SourceReadiness } from './source-readiness';
 import type { SourceDependencies, SourceEvents, StopReport, TopicPartitions } from './source-types';
 import { SubscriptionAssigner } from './subscription-assigner';
 
@@ -37,7 +39,10 @@ type Phase = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 
 /**
  * The Kafka side of the source: a kafkajs consumer in a group, per-partition queues and
- * offset trackers, and the commits. {@link KafkaSource} puts a stage in front of it; it
+ * offset trackers, and the commits. This file is the client loop (start, fetched batches,
+ * rebalances, stop); the partitions' state is an {@link AssignmentRegistry}, readiness a
+ * {@link SourceReadiness}, acknowledgements an {@link AckSettlement}, and what metrics and
+ * reports read comes from `source-observation.ts`. {@link KafkaSource} puts a stage in front of it; it
  * can also be used on its own: `start()`, then `take(n)` whenever `onAvailable` fires or
  * demand arrives, `stop()` at the end.
  *
@@ -57,24 +62,20 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
   private readonly telemetry: Telemetry;
   private readonly log: Logger;
   private readonly queues: PartitionQueues<SourceMessage>;
-  private readonly trackers = new Map<string, Map<number, OffsetTracker>>();
-  private readonly seen = new Set<string>();
-  private states = new Map<string, Map<number, PartitionState>>();
-  private stateList: PartitionState[] = [];
+  private readonly registry: AssignmentRegistry;
+  private readonly readiness: SourceReadiness;
+  private readonly settlement: AckSettlement;
   private consumer: Consumer | undefined;
   private startOffsets: StartOffsets | undefined;
   private subscribed: readonly string[] = [];
   private phase: Phase = 'idle';
   private starting: Promise<void> | undefined;
   private stopping: Promise<StopReport> | undefined;
-  private readyNow = false;
   private joins = 0;
   /** This member's id in the group, from the last join. */
   private memberId: string | undefined;
   /** A rebalance is under way: queued messages are about to be dropped, hand none out. */
   private revoking = false;
-  /** A request timed out and nothing answered since. */
-  private brokerSilent = false;
   private commitTimer: NodeJS.Timeout | undefined;
   private readonly committer: OffsetCommitter;
   /** kafkajs's single-attempt commit in the current generation, from the last batch. */
@@ -86,12 +87,8 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
   /** How and when the current rebalance was noticed (undefined: not noticed). */
   private revokeCause: RevocationCause | undefined;
   private revokeAt = 0;
-  /** Per `topic:partition`, the last offset the broker confirmed, whatever the assignment. */
-  private readonly confirmed = new Map<string, number>();
   /** When the source last made kafkajs fetch so that it rejoins (see watchHeartbeat). */
   private nudgedAt = 0;
-  /** Drains in progress (a rebalance's and a stop's can overlap), told of every ack. */
-  private readonly drainWaiters = new Set<() => void>();
   private unobserve: (() => void) | undefined;
   /** Refreshes paused partitions' high watermarks (their lag would freeze otherwise). */
   private watermarks: PausedWatermarks | undefined;
@@ -124,11 +121,17 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
       deps.now ?? Date.now,
       this.options.pauseHistoryLimit,
     );
-    this.acknowledger = { ack: (successful, failed) => this.settle(successful, failed) };
+    this.registry = new AssignmentRegistry(this.queues);
+    this.readiness = new SourceReadiness(this, this.options.name);
+    this.settlement = new AckSettlement(this.registry, () => {
+      // While revoked, what is acknowledged is committed as it comes (old generation).
+      if (this.revoking && this.phase === 'running') this.committer.commitIfIdle();
+    });
+    this.acknowledger = this.settlement.acknowledger;
     this.committer = new OffsetCommitter(
       () => this.sendCommit,
       // With external commits the results' writer commits (in its transactions), never us.
-      () => (this.options.commits === 'external' ? [] : this.stateList),
+      () => (this.options.commits === 'external' ? [] : this.registry.list),
       () => this.joins,
       this.telemetry,
       this.log,
@@ -145,7 +148,7 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
 
   /** True while the group is joined with at least one partition assigned (and not stopping). */
   get ready(): boolean {
-    return this.readyNow;
+    return this.readiness.ready;
   }
 
   /** The topics subscribed to (patterns resolved), known after start(). */
@@ -174,23 +177,12 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
 
   /** The current assignment. */
   assignment(): TopicPartitions[] {
-    return [...this.states].map(([topic, parts]) => ({ topic, partitions: [...parts.keys()] }));
+    return this.registry.assignment();
   }
 
   /** Per-partition state, read at scrape time (registered with `telemetry.observe`). */
   snapshot(): PartitionSnapshot[] {
-    return this.stateList.map((s) => ({
-      topic: s.topic,
-      partition: s.partition,
-      highWatermark: s.highWatermark,
-      committed: s.committed,
-      paused: s.queue.paused,
-      operatorPaused: s.queue.held,
-      owner: this.memberId,
-      bufferedEvents: s.queue.events,
-      bufferedBytes: s.queue.bytes,
-      lastCommitAt: s.lastCommitAt,
-    }));
+    return partitionSnapshots(this.registry.list, this.memberId);
   }
 
   /**
@@ -199,7 +191,7 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
    * is known yet. For `commits: 'external'`, where the writer of the results commits.
    */
   committable(topic: string, partition: number): number | undefined {
-    return this.states.get(topic)?.get(partition)?.tracker.committable();
+    return this.registry.committable(topic, partition);
   }
 
   /**
@@ -207,17 +199,12 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
    * transaction). Lag and commit age then read as for the source's own commits.
    */
   committedExternally(topic: string, partition: number, offset: number): void {
-    const state = this.states.get(topic)?.get(partition);
-    if (!state) return;
-    if (offset > state.committed) state.committed = offset;
-    state.lastCommitAt = Date.now();
+    this.registry.committedExternally(topic, partition, offset);
   }
 
   /** Handed-out messages not yet acknowledged, in the current assignment. */
   inFlight(): number {
-    let n = 0;
-    for (const s of this.stateList) n += s.tracker.pending - s.queue.events - s.dropped;
-    return n;
+    return this.registry.inFlight();
   }
 
   /**
@@ -243,22 +230,7 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
 
   /** Resolves when the source is ready; rejects after `timeoutMs`. */
   whenReady(timeoutMs = 30_000): Promise<void> {
-    if (this.readyNow) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.off('ready', onReady);
-        reject(
-          new KafkaSourceStateError(
-            `KafkaSource '${this.options.name}': not ready after ${timeoutMs} ms`,
-          ),
-        );
-      }, timeoutMs);
-      const onReady = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      this.once('ready', onReady);
-    });
+    return this.readiness.whenReady(timeoutMs);
   }
 
   /** Up to `demand` buffered messages, fairly across partitions. Never waits. */
@@ -356,15 +328,8 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
     consumer.on(consumer.events.CRASH, (event) => this.onCrash(event));
     // The group can stay formally joined while the broker does not answer: readiness also
     // follows the requests, lost on a timeout, back on the next heartbeat or fetch.
-    consumer.on(consumer.events.REQUEST_TIMEOUT, () => {
-      this.brokerSilent = true;
-      this.setReady(false, 'broker not answering');
-    });
-    const answered = () => {
-      if (!this.brokerSilent) return;
-      this.brokerSilent = false;
-      this.setReady(this.canBeReady(), 'no partitions assigned');
-    };
+    consumer.on(consumer.events.REQUEST_TIMEOUT, () => this.readiness.requestTimedOut());
+    const answered = () => this.readiness.answered(this.canBeReady());
     consumer.on(consumer.events.HEARTBEAT, answered);
     consumer.on(consumer.events.FETCH, answered);
     await consumer.connect();
@@ -375,7 +340,7 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
     });
     this.unobserve = this.telemetry.observe({ partitions: () => this.snapshot() });
     this.phase = 'running';
-    this.watermarks = new PausedWatermarks(this.kafka, () => this.stateList, this.log);
+    this.watermarks = new PausedWatermarks(this.kafka, () => this.registry.list, this.log);
     this.watermarks.start();
     await consumer.run({
       autoCommit: false,
@@ -413,7 +378,7 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
       await this.drainForRebalance(this.revokeCause ?? 'batch');
       throw rejoinError(`assignment revoked (${this.revokeCause})`);
     }
-    const state = this.states.get(batch.topic)?.get(batch.partition);
+    const state = this.registry.get(batch.topic, batch.partition);
     if (!state) return;
     state.highWatermark = Number(batch.highWatermark);
     if (state.queue.paused) return;
@@ -438,7 +403,7 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
   /** Before rejoining: stop handing out, wait boundedly for acks, commit what finished. */
   private async drainForRebalance(cause: RevocationCause): Promise<void> {
     this.beginRevocation(cause);
-    await this.waitForAcks(this.options.rebalanceDrainTimeoutMs);
+    await this.settlement.waitForAcks(this.options.rebalanceDrainTimeoutMs);
     await this.commit();
   }
 
@@ -457,7 +422,7 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
       // rejoin until they are drained and committed.
       if (cause === 'heartbeat' || cause === 'commit') this.nudge(false);
     }
-    this.setReady(false, 'rebalancing');
+    this.readiness.set(false, 'rebalancing');
     this.committer.commitIfIdle();
   }
 
@@ -515,7 +480,7 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
     consumer.resume(consumer.paused());
     // A seek outlives the rejoin when kafkajs rejoins before fetching: only when stuck.
     if (!seek) return;
-    for (const target of nudgeTargets(this.stateList)) {
+    for (const target of nudgeTargets(this.registry.list)) {
       try {
         consumer.seek(target);
       } catch (error) {
@@ -535,122 +500,41 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
     // Eager rebalancing: every partition was revoked. Drop all buffers and start a new
     // generation everywhere; kafkajs fetches each partition again from the committed offset.
     this.queues.clear();
-    for (const s of this.stateList) {
-      if (s.committed >= 0) this.confirmed.set(`${s.topic}:${s.partition}`, s.committed);
-    }
     // A restarted consumer has a new runner: commit through it once it fetched.
     this.sendCommit = undefined;
-    this.states = new Map();
-    this.stateList = [];
     this.revoking = false;
     this.revokeCause = undefined;
     this.heartbeatVia = undefined;
     const paused = consumer.paused();
     if (paused.length > 0) consumer.resume(paused);
-    const assignment: TopicPartitions[] = [];
-    for (const [topic, partitions] of Object.entries(event.payload.memberAssignment)) {
-      const byPartition = new Map<number, PartitionState>();
-      for (const partition of partitions) {
-        const key = `${topic}:${partition}`;
-        let start: number | undefined;
-        if (!this.seen.has(key)) {
-          this.seen.add(key);
-          start = this.startOffsets?.get(topic)?.get(partition);
-          if (start !== undefined) consumer.seek({ topic, partition, offset: String(start) });
-        }
-        const tracker = this.trackerFor(topic, partition);
-        tracker.reset(start);
-        const state: PartitionState = {
-          topic,
-          partition,
-          tracker,
-          queue: this.queues.add(topic, partition),
-          highWatermark: -1,
-          firstOffset: -1,
-          floor: this.confirmed.get(key) ?? -1,
-          committed: -1,
-          lastCommitAt: 0,
-          dropped: 0,
-        };
-        byPartition.set(partition, state);
-        this.stateList.push(state);
-      }
-      this.states.set(topic, byPartition);
-      assignment.push({ topic, partitions: [...partitions] });
-    }
+    const { assignment, seeks } = this.registry.replace(
+      event.payload.memberAssignment,
+      this.startOffsets,
+    );
+    for (const seek of seeks) consumer.seek(seek);
     this.log.info({ assignment, joins: this.joins }, 'partitions assigned');
     this.emit('assigned', assignment);
-    this.brokerSilent = false;
-    this.setReady(this.canBeReady(), 'no partitions assigned');
+    this.readiness.joined(this.canBeReady());
   }
 
   private onCrash(event: ConsumerCrashEvent): void {
     const { error, restart } = event.payload;
     this.beginRevocation('crash');
-    this.setReady(false, 'consumer crashed');
+    this.readiness.set(false, 'consumer crashed');
     this.log.error({ err: error, restart }, 'kafka consumer crashed');
     if (!restart) this.emit('failed', error);
   }
 
-  private settle(successful: readonly Message[], failed: readonly Message[]): void {
-    this.markDone(successful);
-    this.markDone(failed);
-    for (const waiter of this.drainWaiters) waiter();
-    if (this.revoking && this.phase === 'running') this.committer.commitIfIdle();
-  }
-
   /** Reports what the assignment that just ended cost (event `revoked`). */
   private reportRevocation(stop = false): void {
-    const partitions = this.stateList.map(partitionExposure);
-    const exposure = partitions.reduce((sum, p) => sum + exposureOf(p), 0);
-    const report = {
+    const report = revocationReport(this.registry.list, {
       generation: stop ? this.joins : this.joins - 1,
       cause: stop ? 'stop' : (this.revokeCause ?? 'unnoticed'),
       unacknowledged: this.inFlight(),
-      exposure,
-      ms: this.revokeCause ? Date.now() - this.revokeAt : 0,
-      partitions,
-    } as const;
+      noticedAt: this.revokeCause ? this.revokeAt : 0,
+    });
     this.log.info(report, 'assignment revoked');
     this.emit('revoked', report);
-  }
-
-  private markDone(messages: readonly Message[]): void {
-    // Acknowledged batches come in runs of one partition: look the tracker up per run.
-    let topic: string | undefined;
-    let partitions: Map<number, PartitionState> | undefined;
-    let partition = -1;
-    let tracker: OffsetTracker | undefined;
-    for (let i = 0; i < messages.length; i++) {
-      const m = messages[i] as SourceMessage;
-      if (m.topic !== topic) {
-        topic = m.topic;
-        partitions = this.states.get(topic);
-        partition = -1;
-      }
-      if (m.partition !== partition) {
-        partition = m.partition;
-        tracker = partitions?.get(partition)?.tracker;
-      }
-      tracker?.ack(m.generation, m.offset);
-    }
-  }
-
-  private waitForAcks(timeoutMs: number): Promise<boolean> {
-    if (this.inFlight() <= 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.drainWaiters.delete(waiter);
-        resolve(false);
-      }, timeoutMs);
-      const waiter = () => {
-        if (this.inFlight() > 0) return;
-        clearTimeout(timer);
-        this.drainWaiters.delete(waiter);
-        resolve(true);
-      };
-      this.drainWaiters.add(waiter);
-    });
   }
 
   private async doStop(): Promise<StopReport> {
@@ -661,20 +545,20 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
     if (this.starting) await this.starting.catch(() => {});
     if (this.phase === 'stopped') return { drained: true, unacknowledged: 0, droppedBuffered: 0 };
     this.phase = 'stopping';
-    this.setReady(false, 'stopping');
+    this.readiness.set(false, 'stopping');
     clearInterval(this.commitTimer);
     clearInterval(this.heartbeatTimer);
     const consumer = this.consumer!;
     if (this.subscribed.length > 0) consumer.pause(this.subscribed.map((topic) => ({ topic })));
-    for (const s of this.stateList) s.dropped += s.queue.events;
+    for (const s of this.registry.list) s.dropped += s.queue.events;
     const droppedBuffered = this.queues.clear();
-    const drained = await this.waitForAcks(this.options.shutdownTimeoutMs);
+    const drained = await this.settlement.waitForAcks(this.options.shutdownTimeoutMs);
     const unacknowledged = this.inFlight();
     await this.commit();
     await this.committer.close();
     // What leaving the group exposes: acknowledged but not committed (a commit refused by
     // a rebalance under way), or never acknowledged.
-    if (this.stateList.length > 0) this.reportRevocation(true);
+    if (this.registry.list.length > 0) this.reportRevocation(true);
     await this.watermarks?.stop();
     await consumer.disconnect();
     this.unobserve?.();
@@ -683,28 +567,7 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
     return { drained, unacknowledged, droppedBuffered };
   }
 
-  private trackerFor(topic: string, partition: number): OffsetTracker {
-    let byPartition = this.trackers.get(topic);
-    if (!byPartition) {
-      byPartition = new Map();
-      this.trackers.set(topic, byPartition);
-    }
-    let tracker = byPartition.get(partition);
-    if (!tracker) {
-      tracker = new OffsetTracker();
-      byPartition.set(partition, tracker);
-    }
-    return tracker;
-  }
-
   private canBeReady(): boolean {
-    return this.phase === 'running' && !this.revoking && this.stateList.length > 0;
-  }
-
-  private setReady(ready: boolean, reason: string): void {
-    if (ready === this.readyNow) return;
-    this.readyNow = ready;
-    if (ready) this.emit('ready');
-    else this.emit('not-ready', reason);
+    return this.phase === 'running' && !this.revoking && this.registry.list.length > 0;
   }
 }
