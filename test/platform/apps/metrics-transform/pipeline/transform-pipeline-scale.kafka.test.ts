@@ -1,7 +1,12 @@
 // The metric transformer as a pipeline with a repartition hop: the same preloaded input,
-// keyed at random (so one group's samples are spread over every input partition), through
-// one instance and through three instances of one consumer group. The window results must
-// be the same key by key, none missing, none twice, and equal to a reference computed here.
+// keyed at random, keyed by host and unkeyed (so one group's samples are spread over every
+// input partition), through one instance and through three instances of one consumer
+// group. The window results must be the same key by key, none missing, none twice, and
+// equal to a reference computed here.
+//
+// The three keyings are three input topics of one run, each holding the same samples under
+// its own metric name (`latency_random`, `latency_host`, `latency_unkeyed`): one pipeline
+// reads them all, and each name's windows are judged on their own.
 import { validateConfig } from '../../../../../platform/apps/metrics-transform/config/load-config';
 import {
   newCounts,
@@ -21,7 +26,9 @@ import {
 const INPUT_PARTITIONS = 4;
 const WINDOW_MS = 2_000;
 const SERVICES = ['api', 'db', 'web', 'queue', 'auth'];
-const SAMPLES = 6_000;
+const SAMPLES = 3_000;
+const KEYINGS = ['random', 'host', 'unkeyed'] as const;
+type Keying = (typeof KEYINGS)[number];
 
 interface Result {
   count: number;
@@ -31,9 +38,10 @@ interface Result {
   p99: number;
 }
 
-/** Input: samples in event-time order, each record one line, keyed at random. */
-function input(t0: number) {
-  const records: { key: string; value: string; partition?: number }[] = [];
+/** Input of one keying: samples in event-time order, each record one line. */
+function input(t0: number, keying: Keying) {
+  const name = `latency_${keying}`;
+  const records: { key?: string; value: string; partition?: number }[] = [];
   const expected = new Map<string, Omit<Result, 'p99'>>();
   let seed = 7;
   const rand = () => {
@@ -45,14 +53,16 @@ function input(t0: number) {
     const service = SERVICES[i % SERVICES.length]!;
     const host = `h${i % 13}`;
     const value = Math.round(rand() * 1_000) / 10;
+    const random = `k${Math.floor(rand() * 1e9)}`;
+    const key = keying === 'random' ? random : keying === 'host' ? host : undefined;
     records.push({
-      key: `k${Math.floor(rand() * 1e9)}`,
-      value: `latency,service=${service},host=${host} value=${value} ${time * 1e6}`,
+      ...(key === undefined ? {} : { key }),
+      value: `${name},service=${service},host=${host} value=${value} ${time * 1e6}`,
     });
     const start = Math.floor(time / WINDOW_MS) * WINDOW_MS;
-    const key = `${service}@${start}`;
-    const e = expected.get(key);
-    if (!e) expected.set(key, { count: 1, sum: value, min: value, max: value });
+    const window = `${name}/${service}@${start}`;
+    const e = expected.get(window);
+    if (!e) expected.set(window, { count: 1, sum: value, min: value, max: value });
     else {
       e.count++;
       e.sum += value;
@@ -74,7 +84,7 @@ function input(t0: number) {
 
 async function run(
   instances: number,
-  inputTopic: string,
+  inputTopics: readonly string[],
   outputTopic: string,
   dlq: string,
   expectedWindows: number,
@@ -82,12 +92,12 @@ async function run(
   const config = validateConfig({
     pipeline: uniqueName('mt-scale').slice(0, 60),
     input: {
-      topics: [{ name: inputTopic, format: 'influx' }],
+      topics: inputTopics.map((name) => ({ name, format: 'influx' as const })),
       group_id: uniqueName('mt-scale-group'),
     },
     aggregations: [
       {
-        names: ['latency'],
+        names: KEYINGS.map((k) => `latency_${k}`),
         window: `${WINDOW_MS}ms`,
         lateness: '1s',
         group_by: ['service'],
@@ -140,11 +150,12 @@ function byWindow(records: { value: Buffer | null }[]) {
   const windows = new Map<string, Result[]>();
   for (const r of records) {
     const o = JSON.parse(String(r.value)) as {
+      name: string;
       labels: { service: string };
       start: number;
     } & Result;
     if (o.labels.service === 'none') continue;
-    const key = `${o.labels.service}@${o.start}`;
+    const key = `${o.name}/${o.labels.service}@${o.start}`;
     const list = windows.get(key) ?? [];
     list.push({ count: o.count, sum: o.sum, min: o.min, max: o.max, p99: o.p99 });
     windows.set(key, list);
@@ -155,17 +166,23 @@ function byWindow(records: { value: Buffer | null }[]) {
 describe('metrics-transform pipeline at scale (repartition hop)', () => {
   it('gives the same windows on one instance and on three in one group, whatever the input keying', async () => {
     const t0 = Math.floor(Date.now() / WINDOW_MS) * WINDOW_MS - 120_000;
-    const { records, expected } = input(t0);
-    const inputTopic = uniqueName('mt-scale-in');
-    await createTopic(inputTopic, INPUT_PARTITIONS);
-    await produceRecords(inputTopic, records);
+    const expected = new Map<string, Omit<Result, 'p99'>>();
+    const inputTopics: string[] = [];
+    for (const keying of KEYINGS) {
+      const { records, expected: windows } = input(t0, keying);
+      for (const [k, v] of windows) expected.set(k, v);
+      const topic = uniqueName(`mt-scale-in-${keying}`);
+      await createTopic(topic, INPUT_PARTITIONS);
+      await produceRecords(topic, records);
+      inputTopics.push(topic);
+    }
     const results: Map<string, Result[]>[] = [];
     for (const instances of [1, 3]) {
       const out = uniqueName(`mt-scale-out-${instances}`);
       const dlq = uniqueName(`mt-scale-dlq-${instances}`);
       await createTopic(out, 3);
       await createTopic(dlq, 1);
-      const records = await run(instances, inputTopic, out, dlq, expected.size);
+      const records = await run(instances, inputTopics, out, dlq, expected.size);
       const windows = byWindow(records);
       process.stderr.write(
         `${instances} instance(s): ${records.length} records out, ${windows.size} distinct windows of ${expected.size}\n`,
