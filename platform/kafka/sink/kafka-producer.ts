@@ -13,6 +13,7 @@ import {
   authenticationError,
   KafkaProduceError,
   KafkaSourceStateError,
+  KafkaStageError,
   KafkaTopicNotFoundError,
 } from '../errors';
 import type { KafkaProducerOptions } from './options';
@@ -79,9 +80,17 @@ export class KafkaProducer {
       );
     }
     if (this.connecting) return this.connecting;
+    const producer = this.producer;
     const connecting: Promise<void> = this.connect(topics).catch((error: unknown) => {
       // Only this attempt's own record: a replacement may have started one of its own.
       if (this.connecting === connecting) this.connecting = undefined;
+      // kafkajs does not recover a producer whose connect failed half-way (a broker away
+      // while it asked for its producer id): every later connect fails at once with 'Broker
+      // not connected'. The next attempt gets a fresh one.
+      if (this.producer === producer && !this.stopped) {
+        this.producer = this.createProducer();
+        this.close(producer);
+      }
       throw error;
     });
     this.connecting = connecting;
@@ -95,7 +104,6 @@ export class KafkaProducer {
    */
   async send(records: readonly ProducedRecord[]): Promise<RecordMetadata[]> {
     if (records.length === 0) return [];
-    const producer = await this.connected();
     const byTopic = new Map<string, KafkaRecord[]>();
     for (const r of records) {
       let list = byTopic.get(r.topic);
@@ -109,6 +117,16 @@ export class KafkaProducer {
       list.push(record);
     }
     const topics = [...byTopic.keys()].join(', ');
+    const producer = await this.connected().catch((error: unknown) => {
+      // Refused credentials, a missing topic, a stopped producer: as they are. Anything else
+      // is the broker not answering (a replacement connects while it is away): try again.
+      if (error instanceof KafkaStageError) throw error;
+      throw new KafkaProduceError(
+        `${this.options.name}: connecting to send ${records.length} record(s) to ${topics} failed: ${(error as Error).message}`,
+        topics,
+        { cause: error, retriable: true },
+      );
+    });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -148,7 +166,7 @@ export class KafkaProducer {
     } catch (error) {
       this.retire(producer);
       if (error instanceof KafkaProduceError) throw error;
-      const retriable = (error as { retriable?: unknown }).retriable !== false;
+      const retriable = isRetriable(error);
       throw new KafkaProduceError(
         `${this.options.name}: producing ${records.length} record(s) to ${topics} failed: ${(error as Error).message}`,
         topics,
@@ -295,4 +313,16 @@ function samePartitionOnRetry(
     chosen.set(args.message, partition);
     return partition;
   };
+}
+
+/**
+ * Whether trying a failed kafkajs send again may succeed. kafkajs marks the error it throws
+ * once its own retries are spent (`KafkaJSNumberOfRetriesExceeded`) as not retriable,
+ * although it only retried because the cause was: a broker away for longer than kafkajs's
+ * retry budget must delay the records, not fail them for good (dead-lettered, committed).
+ */
+function isRetriable(error: unknown): boolean {
+  const e = error as { name?: unknown; retriable?: unknown } | null;
+  if (e?.name === 'KafkaJSNumberOfRetriesExceeded') return true;
+  return e?.retriable !== false;
 }
