@@ -1,7 +1,5 @@
-import { KafkaSourceStateError, KafkaTopicNotFoundError } from '../kafka/errors';
-import { KafkaSource } from '../kafka/source/kafka-source';
-import type { PauseScope } from '../kafka/source/operator-pauses';
 import { PipelineOptionsError, PipelineStateError } from '../pipeline/errors';
+import type { OperatorControls, OperatorScope, PipelineSource } from '../pipeline/index';
 import type {
   BatcherSettings,
   Controllable,
@@ -26,13 +24,17 @@ export interface RuntimeTunable {
 }
 
 /**
- * Anything with a name and its source stage(s): a `Pipeline` (with `parts` when it has
- * repartition hops, each part reading its own topics), or an application's own wiring.
+ * Anything with a name and its source(s) as the pipeline's source contract: a `Pipeline`
+ * (with `parts` when it has repartition hops, each part reading its own topics), or an
+ * application's own wiring.
  */
 export interface WithSource {
   readonly name: string;
-  readonly source: unknown;
-  readonly parts?: readonly { readonly source: unknown }[];
+  /** The source stage, named in the refusal when nothing can be paused. */
+  readonly source?: unknown;
+  /** The source (of the first part). */
+  readonly input?: PipelineSource;
+  readonly parts?: readonly { readonly input: PipelineSource }[];
 }
 
 /**
@@ -61,11 +63,11 @@ const isTunable = (v: unknown): v is RuntimeTunable =>
   typeof (v as RuntimeTunable).setBatcher === 'function' &&
   typeof (v as RuntimeTunable).setProcessorConcurrency === 'function';
 
-function pausedOf(sources: readonly KafkaSource[]): PauseScope[] {
-  const out: PauseScope[] = [];
+function pausedOf(sources: readonly OperatorControls[]): OperatorScope[] {
+  const out: OperatorScope[] = [];
   const seen = new Set<string>();
   for (const source of sources) {
-    for (const scope of source.operatorPauses()) {
+    for (const scope of source.paused()) {
       const key = JSON.stringify(scope);
       if (!seen.has(key)) out.push(scope);
       seen.add(key);
@@ -80,34 +82,36 @@ function pausedOf(sources: readonly KafkaSource[]): PauseScope[] {
  * error names the topics it reads).
  */
 function sourceAction(
-  sources: readonly KafkaSource[],
-  scope: PauseScope,
-  act: (source: KafkaSource) => boolean,
+  sources: readonly OperatorControls[],
+  scope: OperatorScope,
+  act: (source: OperatorControls) => boolean,
 ): PauseOutcome {
-  try {
-    const concerned =
-      scope.topic === undefined
-        ? sources
-        : [sources.find((s) => s.topics.includes(scope.topic!)) ?? sources[0]!];
-    let changed = false;
-    for (const source of concerned) changed = act(source) || changed;
-    return { changed, paused: pausedOf(sources) };
-  } catch (error) {
-    if (error instanceof KafkaTopicNotFoundError) {
-      throw new ControlError('not_found', error.message, { cause: error });
+  const concerned =
+    scope.topic === undefined
+      ? sources
+      : [sources.find((s) => s.topics.includes(scope.topic!)) ?? sources[0]!];
+  let changed = false;
+  for (const source of concerned) {
+    try {
+      changed = act(source) || changed;
+    } catch (error) {
+      const message = (error as Error).message;
+      if (source.isUnknownScope(error)) {
+        throw new ControlError('not_found', message, { cause: error });
+      }
+      if (source.isConflict(error)) throw new ControlError('conflict', message, { cause: error });
+      throw error;
     }
-    if (error instanceof KafkaSourceStateError) {
-      throw new ControlError('conflict', error.message, { cause: error });
-    }
-    throw error;
   }
+  return { changed, paused: pausedOf(sources) };
 }
 
 /**
- * The {@link Controllable} of a pipeline whose source is a {@link KafkaSource}: pause and
- * resume go to the source (fetching stops, the member stays in the group) — with repartition
- * hops, `{}` goes to the source of every part and a topic to the part reading it; `set` goes
- * to the pipeline's {@link RuntimeTunable} methods when it has them.
+ * The {@link Controllable} of a pipeline whose source has an operator's pause and resume
+ * (the source contract's `operator`; a Kafka source's: fetching stops, the member stays in
+ * the group) — with repartition hops, `{}` goes to the source of every part and a topic to
+ * the part reading it; `set` goes to the pipeline's {@link RuntimeTunable} methods when it
+ * has them.
  *
  * @example
  * const control = createControlCenter({ token: process.env.CONTROL_TOKEN, registry,
@@ -115,8 +119,12 @@ function sourceAction(
  */
 export function controlPipeline(pipeline: WithSource): Controllable {
   const { name, source } = pipeline;
-  const candidates = pipeline.parts ? pipeline.parts.map((p) => p.source) : [source];
-  const sources = candidates.filter((s): s is KafkaSource => s instanceof KafkaSource);
+  const inputs = pipeline.parts
+    ? pipeline.parts.map((p) => p.input)
+    : pipeline.input
+      ? [pipeline.input]
+      : [];
+  const sources = inputs.flatMap((i) => (i.operator ? [i.operator] : []));
   if (sources.length === 0) {
     throw new ControlError(
       'unsupported',
@@ -135,8 +143,8 @@ export function controlPipeline(pipeline: WithSource): Controllable {
   return {
     name,
     topics: () => sources.flatMap((s) => s.topics),
-    pause: (scope: PauseScope) => sourceAction(sources, scope, (s) => s.pauseFetching(scope)),
-    resume: (scope: PauseScope) => sourceAction(sources, scope, (s) => s.resumeFetching(scope)),
+    pause: (scope: OperatorScope) => sourceAction(sources, scope, (s) => s.pause(scope)),
+    resume: (scope: OperatorScope) => sourceAction(sources, scope, (s) => s.resume(scope)),
     paused: () => pausedOf(sources),
     settings: () => tunable?.runtimeSettings() ?? null,
     setBatcher(batcher: string, settings: BatcherSettings) {

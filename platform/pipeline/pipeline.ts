@@ -10,6 +10,7 @@ import {
   validatePipelineOptions,
 } from './options';
 import { type PipelineDependencies, PipelinePart, type PipelineStopReport } from './pipeline-part';
+import type { PipelineSource } from './pipeline-source';
 import type { Topology } from './topology';
 
 export type { PipelineDependencies, PipelineStopReport } from './pipeline-part';
@@ -128,6 +129,11 @@ export class Pipeline {
   /** The source stage of the first part. */
   get source(): Producer<Message> {
     return this.parts[0]!.source;
+  }
+
+  /** The source of the first part: readiness, drain, the operator's pause and resume. */
+  get input(): PipelineSource {
+    return this.parts[0]!.input;
   }
 
   /** The stages of the first part (for a one-part pipeline, all of them). */
