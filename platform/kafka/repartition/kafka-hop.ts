@@ -293,6 +293,8 @@ export function buildKafkaHop(
         replicationFactor: options.replicationFactor,
       });
       if (created === 'created') logger.info({ topic }, 'created the internal repartition topic');
+      // Exactly once needs the brokers' transactions: find out now, before anything is read.
+      await inputProducers?.check();
       watermarks.expect(await writersOf(kafka, inputTopics));
       await writer.start();
     },

@@ -94,6 +94,46 @@ export class TransactionalProducers {
     }
   }
 
+  /**
+   * Checks, before anything is read, that the brokers can run transactions: one producer
+   * of its own id is initialised, within `timeoutMs`. A cluster whose transaction log
+   * cannot be written (its replication factor above the number of brokers, say) answers
+   * every transactional request with "coordinator not available" for as long as it lasts;
+   * this turns that into one error at start instead of a pipeline that reads and retries.
+   */
+  async check(timeoutMs = 30_000): Promise<void> {
+    const id = `${this.prefix}-check`;
+    const producer = this.kafka.producer({
+      transactionalId: id,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: this.transactionTimeoutMs,
+      allowAutoTopicCreation: false,
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no transaction could be started in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      await Promise.race([producer.connect().then(() => initialise(producer)), timeout]);
+    } catch (error) {
+      throw new KafkaTransactionError(
+        `exactly_once: the brokers cannot run transactions (${(error as Error).message}). ` +
+          'Their transaction log (__transaction_state) may be unwritable: its replication ' +
+          'factor (transaction.state.log.replication.factor, 3 by default) must not exceed ' +
+          'the number of brokers, and the producer needs the IdempotentWrite and ' +
+          'transactional-id Write ACLs. Or set processing: at_least_once',
+        { cause: error, retriable: false },
+      );
+    } finally {
+      clearTimeout(timer);
+      await producer.disconnect().catch(() => undefined);
+    }
+  }
+
   /** Disconnects every producer; none is created after this. */
   async stop(): Promise<void> {
     this.closed = true;
@@ -125,6 +165,10 @@ export class TransactionalProducers {
             retriable: false,
           });
         }
+        await initialise(producer).catch(async (error: unknown) => {
+          await producer.disconnect().catch(() => undefined);
+          throw error;
+        });
         return producer;
       });
       p.catch(() => this.producers.delete(id));
@@ -139,4 +183,15 @@ export class TransactionalProducers {
     const producer = await p?.catch(() => undefined);
     await producer?.disconnect().catch(() => undefined);
   }
+}
+
+/**
+ * Initialises the producer's transactional id now (InitProducerId: the epoch goes up, a
+ * previous owner's open transaction is aborted and its later ones refused). kafkajs does
+ * this only on the first `transaction()`, not on `connect()`; an empty transaction is
+ * begun for it and ended locally (no EndTxn is sent for a transaction with nothing in it).
+ */
+async function initialise(producer: Producer): Promise<void> {
+  const transaction = await producer.transaction();
+  await transaction.abort();
 }
