@@ -5,6 +5,24 @@
 
 // The stages core, as a namespace: `stages.Producer`, `stages.Consumer`, …
 export * as stages from '../stages/index';
+// Operator actions: pause/resume, batch sizes and concurrency at run time, behind a token
+// (mounted by passing `control` to startHttpServer; `kafka-stages ctl` talks to it)
+export {
+  type ActionRecord,
+  type ActionResult,
+  type BatcherSettings,
+  CONTROL_TOKEN_ENV,
+  type ControlCenter,
+  type ControlCenterOptions,
+  ControlError,
+  type Controllable,
+  controlPipeline,
+  createControlCenter,
+  type PauseScope,
+  type ProcessorSettings,
+  type RuntimeSettings,
+  type RuntimeTunable,
+} from './control/index';
 // Observability: the HTTP server (/metrics, /healthz, /readyz, /topology, live page)
 export {
   type HttpServer,

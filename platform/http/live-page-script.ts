@@ -124,6 +124,8 @@ export const livePageScript = `
       node.append(svg('text', { x: at.w - 10, y: 18, class: 'node-role', 'text-anchor': 'end' }, role + (s.part ? ' · part ' + s.part : '')));
       node.append(svg('text', { x: 10, y: 40, class: 'node-rate', 'data-rate': s.stage }, flow));
       node.append(svg('text', { x: 10, y: 60, class: 'node-buf' }, 'demand ' + num(s.pendingDemand) + ' · buffered ' + num(s.bufferedEvents) + (s.failures ? ' · failed ' + num(s.failures) : '')));
+      // Supervised stages (processors, batchers) say how often they were restarted after a crash.
+      if (s.restarts) node.append(svg('text', { x: at.w - 10, y: 60, class: 'node-restarts', 'text-anchor': 'end', 'data-restarts': s.stage }, 'restarts ' + num(s.restarts)));
       g.append(node);
     }
     return g;

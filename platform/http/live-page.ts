@@ -24,6 +24,7 @@ const style = `
   .node.paused rect { stroke: #d68a00; stroke-width: 3; stroke-dasharray: 6 3; }
   .node-name { font-weight: 600; font-size: 13px; } .node-role { fill: #6b7386; font-size: 11px; }
   .node-rate, .node-buf { font-size: 12px; fill: #2c3445; }
+  .node-restarts { font-size: 12px; fill: #b3261e; font-weight: 600; }
   .edge { fill: none; stroke: #7b8497; stroke-width: 1.5; } .edge.hop { stroke: #3d9aa3; stroke-dasharray: 5 4; stroke-width: 2; }
   .hop-label { font-size: 11px; fill: #2f7f87; }
   .plots { display: flex; gap: 1rem; flex-wrap: wrap; margin: .5rem 0; }

@@ -36,8 +36,11 @@ export interface StageBlueprint {
     readonly concurrency: number;
     /** Why their number cannot change at run time, when it cannot. */
     readonly fixed?: string;
-    /** A new processor `index`, subscribed to the source, its dispatcher tracked for `holding`. */
-    make(index: number, holding: Holding): AnyProcessor;
+    /**
+     * A new processor `index`, its dispatcher tracked for `holding`; subscribed to the source
+     * unless `subscribe` is false.
+     */
+    make(index: number, holding: Holding, subscribe: boolean): AnyProcessor;
   };
   /** What batchers read when there are no processors (the stateful stage). */
   readonly batcherInput?: Source<Message>;
@@ -96,6 +99,8 @@ export class SupervisedStages {
   private readonly sizes = new Map<string, BatchSizes>();
   private draining = false;
   private sourceGone = false;
+  /** The error the source stopped with: its processors stop with it, which is no crash. */
+  private sourceError: Error | undefined;
   private changing: Promise<void> = Promise.resolve();
   private readonly log: Logger;
   private resolveDone!: (reason: StopReason) => void;
@@ -123,7 +128,10 @@ export class SupervisedStages {
     // The source ending (normally or not) ends the processors: nothing to restart then.
     this.blueprint.source.onExit((reason) => {
       this.sourceGone = true;
-      if (reason instanceof Error) void this.supervisor?.stop('shutdown');
+      if (reason instanceof Error) {
+        this.sourceError = reason;
+        void this.supervisor?.stop('shutdown');
+      }
     });
     if (specs.length === 0) {
       this.resolveDone('normal');
@@ -297,8 +305,15 @@ export class SupervisedStages {
       restart: 'transient' as const,
       start: () => {
         const holding = new Holding(id);
-        const stage = this.blueprint.processors!.make(index, holding);
+        // Restarted after the source finished (a crash while the pipeline drains): there is
+        // nothing to read any more, so the new processor stops at once, normally.
+        const orphan = this.sourceGone;
+        const stage = this.blueprint.processors!.make(index, holding, !orphan);
         this.adopt(id, stage, holding);
+        if (orphan) {
+          queueMicrotask(() => void stage.stop('normal'));
+          return stage;
+        }
         // At the first start the batchers come after the processors and subscribe to them;
         // a processor added or restarted later is subscribed by the running batchers.
         for (const b of this.blueprint.batchers) {
@@ -324,6 +339,9 @@ export class SupervisedStages {
         this.adopt(id, stage, holding);
         for (const sink of b.sinks) sink.stage.subscribe(stage, sink.options);
         if (this.draining) stage.drain();
+        // Restarted once every processor finished (the pipeline drains): nothing will come,
+        // so it finishes at once and its sinks with it.
+        if (producers.length === 0) queueMicrotask(() => void stage.stop('normal'));
         return stage;
       },
     };
@@ -340,7 +358,9 @@ export class SupervisedStages {
     this.live.set(id, stage);
     this.settings.ledger.register(stage, holding);
     stage.onExit((reason) => {
-      if (!(reason instanceof Error) || this.sourceGone || this.settings.givingUp()) return;
+      if (!(reason instanceof Error) || reason === this.sourceError || this.settings.givingUp()) {
+        return;
+      }
       this.log.error(
         { err: reason, stage: id, inFlight: holding.messages.size },
         'stage crashed; failing its in-flight messages',

@@ -155,7 +155,7 @@ export function buildTopology(options: ValidPipelineOptions, deps: TopologyDeps)
   const processorsFixed = partitionBy
     ? 'processors.partitionBy gives each processor a fixed share of the keys (so that one key stays in order): their number cannot change at run time'
     : undefined;
-  const makeProcessor = (i: number, holding: Holding) => {
+  const makeProcessor = (i: number, holding: Holding, subscribe: boolean) => {
     const routes = routed ? new WeakMap<Message, string>() : undefined;
     const step: ProcessorStepSettings = {
       stage: `${name}.processor.${i}`,
@@ -173,9 +173,9 @@ export function buildTopology(options: ValidPipelineOptions, deps: TopologyDeps)
       terminal: batcherNames.length === 0,
       hopInput: deps.hop !== undefined,
     };
-    const subscribeTo: SubscribeTo<Message>[] = [
-      { producer: source, maxDemand, ...(partitionBy ? { partition: i } : {}) },
-    ];
+    const subscribeTo: SubscribeTo<Message>[] = subscribe
+      ? [{ producer: source, maxDemand, ...(partitionBy ? { partition: i } : {}) }]
+      : [];
     if (step.terminal) {
       return new TerminalProcessorStage({ name: step.stage, subscribeTo }, step, holding);
     }

@@ -249,7 +249,11 @@ export function createTelemetry(options: TelemetryOptions): PipelineTelemetry {
     topology(): TopologySnapshot {
       const now = Date.now();
       const reported = stageSnapshots();
-      const names = new Set([...reported.map((s) => s.stage), ...stages.keys()]);
+      // The stages the providers report are the running ones (a processor retired at run
+      // time is gone); recorded totals alone name stages only when nothing reports any.
+      const names = new Set(
+        reported.length > 0 ? reported.map((s) => s.stage) : [...stages.keys()],
+      );
       const byName = new Map(reported.map((s) => [s.stage, s]));
       const stageRows: TopologyStage[] = [...names].map((name) => {
         const snap = byName.get(name);

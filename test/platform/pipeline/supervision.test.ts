@@ -153,6 +153,36 @@ describe('supervised processors and batchers', () => {
     );
   });
 
+  it('a source that fails takes its processors down with it: no restart, nothing failed as crashed', async () => {
+    const deadLettered: DeadLetterRecord[] = [];
+    const pipeline = await start({
+      name: 'sup',
+      processors: {
+        concurrency: 2,
+        // Holds its messages a while, so the processors have some in hand when the source fails.
+        handleMessage: () => new Promise((r) => setTimeout(r, 20)),
+      },
+      batchers: { default: { batchSize: 5, batchTimeoutMs: 5 } },
+      sinks: { default: async () => {} },
+      deadLetter: { topic: 'sup-dlq', send: async (records) => void deadLettered.push(...records) },
+      drainTimeoutMs: 200,
+    });
+    void sendTestMessages(pipeline, range(0, 50));
+    await eventually('messages in the processors', () =>
+      pipeline.stats().some((s) => s.name === 'sup.processor.0' && s.eventsIn > 0),
+    );
+    await pipeline.source.stop(new Error('source broke'));
+    const reason = await pipeline.done();
+    expect((reason as Error).message).toBe('source broke');
+    expect(deadLettered).toEqual([]);
+    expect(
+      pipeline
+        .stats()
+        .filter((s) => s.name.includes('.processor.'))
+        .map((s) => s.status),
+    ).toEqual(['stopped', 'stopped']);
+  });
+
   it('refuses supervision options out of range, naming the key', () => {
     expect(() =>
       createPipeline(
