@@ -76,21 +76,46 @@ it('pauses and resumes the transformer as a whole and per topic across its repar
     expect(byTopic(internal).some((p) => p.operatorPaused)).toBe(false);
 
     const wider = refusal(() => control.resume({ topic: t.input, partition: 0 }));
-    expect([wider.code, wider.status]).toEqual(['conflict', 409]);
+    expect([wider.reason, wider.code, wider.status]).toEqual(['conflict', 'CONTROL_CONFLICT', 409]);
     expect(wider.message).toContain(
       `partition ${t.input}/0 is paused as part of topic '${t.input}': resume topic '${t.input}'`,
     );
     const unknown = refusal(() => control.pause({ topic: 'no-such-topic' }));
-    expect([unknown.code, unknown.status]).toEqual(['not_found', 404]);
+    expect([unknown.reason, unknown.code, unknown.status]).toEqual([
+      'not_found',
+      'CONTROL_NOT_FOUND',
+      404,
+    ]);
     expect(unknown.message).toContain("topic 'no-such-topic' is not one this source reads");
 
     expect(control.resume({ topic: t.input }).paused).toEqual([]);
     expect(partitions().some((p) => p.operatorPaused)).toBe(false);
 
-    // Batch sizes and concurrency are not adjustable on this pipeline (yet): said so, 501.
-    expect(control.settings()).toBeNull();
-    const set = refusal(() => control.setProcessors({ concurrency: 2 }));
-    expect(set.status).toBe(501);
+    // Batch sizes: every batcher of both parts, named as /topology names the parts (the
+    // first part's batcher is the hop's, named after the step; the next part's carry the
+    // step as prefix). Processors: none adjustable (the first part's keep each input
+    // partition on one processor for the hop, the next part has a stateful stage): 501.
+    const settings = control.settings()!;
+    expect(settings.processors).toBeNull();
+    const batchers = Object.keys(settings.batchers);
+    expect(batchers.length).toBeGreaterThan(0);
+    const stages = telemetry.topology().stages.map((s) => s.stage);
+    for (const name of batchers) {
+      const [part, own] = name.includes('.') ? name.split('.') : [undefined, name];
+      const suffix = part ? `.${part}.batcher.${own}` : `.batcher.${own}`;
+      expect(stages.filter((s) => s.endsWith(suffix))).toHaveLength(1);
+    }
+    await control.setBatcher(batchers[0]!, { batchSize: 777 });
+    expect(control.settings()!.batchers[batchers[0]!]!.batchSize).toBe(777);
+    const set = await Promise.resolve()
+      .then(() => control.setProcessors({ concurrency: 2 }))
+      .then(
+        () => undefined,
+        (error: unknown) => error as ControlError,
+      );
+    expect(set).toBeInstanceOf(ControlError);
+    expect(set!.status).toBe(501);
+    expect(set!.message).toContain('processors.partitionBy');
   } finally {
     await app?.stop();
     await deleteTopics(t.input, t.output, t.deadLetter).catch(() => {});
