@@ -271,6 +271,9 @@ export class SupervisedStages {
           return stage.done();
         });
         this.live.delete(id);
+        // Gone for good: one added later under the same number starts afresh.
+        this.launched.delete(id);
+        this.restartCounts.delete(id);
         this.log.info({ stage: id, reason: String(reason) }, 'processor retired');
       }),
     );

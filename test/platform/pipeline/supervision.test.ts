@@ -266,6 +266,52 @@ describe('run-time settings', () => {
     ]);
   });
 
+  it('a processor added at run time is supervised like the others; retired, it is gone for good', async () => {
+    let crashes = 1;
+    const { telemetry, crashing } = crashingTelemetry('sup.processor.2', () => crashes-- > 0);
+    const delivered: unknown[] = [];
+    const pipeline = await start({
+      name: 'sup',
+      telemetry: crashing,
+      processors: { concurrency: 1, maxDemand: 5 },
+      batchers: { default: { batchSize: 10, batchTimeoutMs: 5 } },
+      sinks: { default: async (ms: Message[]) => void delivered.push(...ms.map((m) => m.data)) },
+      deadLetter: { topic: 'sup-dlq', send: async () => {} },
+    });
+    await pipeline.setProcessorConcurrency(3);
+    const first = await sendTestMessages(pipeline, range(0, 300));
+    expect(crashes).toBeLessThan(1);
+    expect(first.failed.length).toBeGreaterThan(0);
+    expect(first.failed.every((m) => m.status.kind === 'dead-lettered')).toBe(true);
+    expect(sorted([...delivered, ...first.failed.map((m) => m.data)])).toEqual(range(0, 300));
+    const restarts = () =>
+      Object.fromEntries(
+        telemetry
+          .topology()
+          .stages.filter((s) => s.restarts !== undefined)
+          .map((s) => [s.stage, s.restarts]),
+      );
+    expect(restarts()).toEqual({
+      'sup.processor.0': 0,
+      'sup.processor.1': 0,
+      'sup.processor.2': 1,
+      'sup.batcher.default': 0,
+    });
+    // Down to one: the restarted processor leaves like any other; up again, a new one.
+    await pipeline.setProcessorConcurrency(1);
+    await pipeline.setProcessorConcurrency(3);
+    expect(restarts()).toEqual({
+      'sup.processor.0': 0,
+      'sup.processor.1': 0,
+      'sup.processor.2': 0,
+      'sup.batcher.default': 0,
+    });
+    delivered.length = 0;
+    const second = await sendTestMessages(pipeline, range(1000, 300));
+    expect(second.failed).toEqual([]);
+    expect(sorted(delivered)).toEqual(range(1000, 300));
+  });
+
   it('applies a new batch size and timeout from the next batch on', async () => {
     const batches: number[][] = [];
     const pipeline = await start({
