@@ -1,4 +1,6 @@
-import { NodeSDK } from '@opentelemetry/sdk-node';
+// Types only at the top: the SDK itself is loaded when an entry point starts it, so library
+// code that imports the platform (which exports this function) never loads it.
+import type * as SdkNode from '@opentelemetry/sdk-node';
 
 /** The tracing SDK of an application process. */
 export interface TracingSdk {
@@ -40,6 +42,7 @@ export function startTracingSdk(options: TracingSdkOptions = {}): TracingSdk {
   if ((env.OTEL_SDK_DISABLED ?? '').trim().toLowerCase() === 'true') {
     return { enabled: false, shutdown: async () => {} };
   }
+  const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof SdkNode;
   const sdk = new NodeSDK({
     ...(env.OTEL_SERVICE_NAME ? {} : { serviceName: options.serviceName ?? 'kafka-stages' }),
     // prom-client serves the metrics; without these NodeSDK would start OTLP metric and log

@@ -83,6 +83,30 @@ describe('startTracingSdk (in an application process)', () => {
     }
   });
 
+  it('is not loaded by importing the package: only an entry point that starts it loads the SDK', async () => {
+    const entry = path.resolve(__dirname, '../../../dist/platform/index.js');
+    // Which OpenTelemetry SDK modules a process holds after requiring the package, and after
+    // starting the SDK (no exporter: nothing leaves the process).
+    const script = `
+      const sdkLoaded = () => Object.keys(require.cache).filter((k) => /@opentelemetry[\\/]sdk-/.test(k)).length;
+      const platform = require(${JSON.stringify(entry)});
+      const before = sdkLoaded();
+      platform.startTracingSdk({ handleSignals: false }).shutdown();
+      console.log(JSON.stringify({ before, after: sdkLoaded() }));`;
+    const child = spawn(process.execPath, ['-e', script], {
+      env: { PATH: process.env.PATH, OTEL_TRACES_EXPORTER: 'none' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    expect((await exitOf(child)).code).toBe(0);
+    const counts = JSON.parse(out.trim().split('\n').pop()!) as { before: number; after: number };
+    expect(counts.before).toBe(0);
+    expect(counts.after).toBeGreaterThan(0);
+  }, 30_000);
+
   it('registers nothing when OTEL_SDK_DISABLED=true', async () => {
     const { child, firstLine } = startChild({ OTEL_SDK_DISABLED: 'true' });
     const exited = exitOf(child);
