@@ -3,6 +3,8 @@ import type { Message } from '../../../platform/message/message';
 import { createPipeline, iterableSource, type Pipeline } from '../../../platform/pipeline/index';
 
 const logger = createLogger({ level: 'silent' });
+// Generous: the machines running the suite are often loaded; nothing here waits on a timer long.
+jest.setTimeout(30_000);
 
 const running: Pipeline[] = [];
 afterEach(async () => {
@@ -10,7 +12,7 @@ afterEach(async () => {
 });
 
 /** Resolves once `condition` holds (polled), or rejects after `ms`. */
-async function until(condition: () => boolean, ms = 5_000): Promise<void> {
+async function until(condition: () => boolean, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
