@@ -28,16 +28,17 @@ export interface OptionProblem {
 /** Keys whose values are never shown: credentials and private keys. */
 export const SECRET_KEY = /pass(word|phrase)?$|secret|token|credential|^key$/i;
 
-/** Longest rendering of a string value, and of any other value. */
+/** Longest rendering of a string value, of any other value, and of one key of a path. */
 const MAX_STRING = 60;
 const MAX_VALUE = 80;
+const MAX_KEY = 60;
 
 /** `a.b[0].c`; keys that are not identifiers are quoted (`labels["a b"]`); `''` for none. */
 export function formatPath(path: string | readonly PropertyKey[]): string {
   if (typeof path === 'string') return path;
   return path
     .map((key, index) => {
-      const text = String(key);
+      const text = shorten(String(key), MAX_KEY);
       if (typeof key === 'number' || /^\d+$/.test(text)) return `[${text}]`;
       const plain = /^[A-Za-z_$][\w$-]*$/.test(text);
       return plain ? (index === 0 ? text : `.${text}`) : `[${JSON.stringify(text)}]`;

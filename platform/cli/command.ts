@@ -1,4 +1,4 @@
-import { KafkaStagesError } from '../../stages/index';
+import { formatOptionProblem, KafkaStagesError, type OptionProblem } from '../../stages/index';
 
 /**
  * One CLI subcommand. Each lives in its own file under `platform/cli/commands/` and is
@@ -21,4 +21,12 @@ export interface Command {
 /** Bad command-line input: printed with a pointer to `--help`, exit code 2. */
 export class UsageError extends KafkaStagesError {
   readonly code = 'CLI_USAGE';
+}
+
+/**
+ * A refused flag (or environment variable) of `kafka-stages <command>`, in the one shape of
+ * option problems: `kafka-stages generate: option '--rate' is "0"; allowed: a number …`.
+ */
+export function flagError(command: string, problem: OptionProblem): UsageError {
+  return new UsageError(formatOptionProblem(`kafka-stages ${command}`, problem));
 }

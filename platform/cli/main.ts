@@ -44,9 +44,10 @@ export async function main(argv: string[], list: readonly Command[] = commands):
     return await command.run(rest);
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(
-        `kafka-stages ${name}: ${error.message}\nSee kafka-stages ${name} --help.\n`,
-      );
+      // A flag problem names its command already (`kafka-stages run: option '--from' is …`).
+      const own = `kafka-stages ${name}: `;
+      const text = error.message.startsWith(own) ? error.message : `${own}${error.message}`;
+      process.stderr.write(`${text}\nSee kafka-stages ${name} --help.\n`);
       return 2;
     }
     const message = error instanceof Error ? error.message : String(error);

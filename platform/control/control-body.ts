@@ -1,3 +1,4 @@
+import { formatOptionProblem, type OptionProblem } from '../../stages/index';
 import type { BatcherSettings, PauseScope, ProcessorSettings } from './controllable';
 import { ControlError } from './controllable';
 
@@ -18,23 +19,26 @@ export interface SetRequest {
 const PAUSE_KEYS = ['pipeline', 'topic', 'partition'];
 const SET_KEYS = ['pipeline', 'batcher', 'batchSize', 'batchTimeoutMs', 'concurrency'];
 
-const show = (v: unknown) => (v === undefined ? 'missing' : JSON.stringify(v));
+/** A refused body, in the one shape of option problems: `<what>: option '<field>' is …`. */
+function badRequest(what: string, problem: OptionProblem): ControlError {
+  return new ControlError('bad_request', formatOptionProblem(what, problem));
+}
 
 function object(body: unknown, what: string, keys: readonly string[]): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new ControlError(
-      'bad_request',
-      `${what}: the body must be a JSON object (Content-Type: application/json), got ${
-        Array.isArray(body) ? 'an array' : show(body)
-      }`,
-    );
+    throw badRequest(what, {
+      path: '',
+      value: body,
+      allowed: 'a JSON object (Content-Type: application/json)',
+    });
   }
-  const unknown = Object.keys(body).filter((k) => !keys.includes(k));
-  if (unknown.length > 0) {
-    throw new ControlError(
-      'bad_request',
-      `${what}: unknown field ${unknown.map((k) => `'${k}'`).join(', ')}; allowed: ${keys.join(', ')}`,
-    );
+  const unknown = Object.keys(body).find((k) => !keys.includes(k));
+  if (unknown !== undefined) {
+    throw badRequest(what, {
+      path: [unknown],
+      is: 'unknown',
+      allowed: `one of the keys ${keys.join(', ')}`,
+    });
   }
   return body as Record<string, unknown>;
 }
@@ -43,10 +47,11 @@ function name(o: Record<string, unknown>, key: string, what: string): string | u
   const v = o[key];
   if (v === undefined) return undefined;
   if (typeof v !== 'string' || v.length === 0 || v.length > 249) {
-    throw new ControlError(
-      'bad_request',
-      `${what}: '${key}' is ${show(v)}: must be a non-empty string`,
-    );
+    throw badRequest(what, {
+      path: [key],
+      value: v,
+      allowed: 'a non-empty string of at most 249 characters',
+    });
   }
   return v;
 }
@@ -61,10 +66,7 @@ function integer(
   const v = o[key];
   if (v === undefined) return undefined;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw new ControlError(
-      'bad_request',
-      `${what}: '${key}' is ${show(v)}: must be an integer from ${min} to ${max}`,
-    );
+    throw badRequest(what, { path: [key], value: v, allowed: `an integer from ${min} to ${max}` });
   }
   return v;
 }
@@ -80,10 +82,11 @@ export function parsePauseBody(body: unknown, action: 'pause' | 'resume'): Pause
   const topic = name(o, 'topic', what);
   const partition = integer(o, 'partition', what, 0, 2 ** 31 - 1);
   if (partition !== undefined && topic === undefined) {
-    throw new ControlError(
-      'bad_request',
-      `${what}: 'partition' is ${partition} but 'topic' is missing: a partition is named by its topic and number`,
-    );
+    throw badRequest(what, {
+      path: ['topic'],
+      is: 'missing',
+      allowed: `the topic of partition ${partition} (a partition is named by its topic and number)`,
+    });
   }
   const scope: PauseScope =
     topic === undefined ? {} : partition === undefined ? { topic } : { topic, partition };
@@ -103,22 +106,26 @@ export function parseSetBody(body: unknown): SetRequest {
   const batchTimeoutMs = integer(o, 'batchTimeoutMs', what, 1, 3_600_000);
   const concurrency = integer(o, 'concurrency', what, 1, 1024);
   if ((batchSize !== undefined || batchTimeoutMs !== undefined) && batcher === undefined) {
-    throw new ControlError(
-      'bad_request',
-      `${what}: 'batchSize' and 'batchTimeoutMs' need 'batcher', the name of the batcher to change`,
-    );
+    throw badRequest(what, {
+      path: ['batcher'],
+      is: 'missing',
+      allowed: "the name of the batcher to change (needed with 'batchSize' and 'batchTimeoutMs')",
+    });
   }
   if (batcher !== undefined && batchSize === undefined && batchTimeoutMs === undefined) {
-    throw new ControlError(
-      'bad_request',
-      `${what}: batcher '${batcher}' given without 'batchSize' or 'batchTimeoutMs': nothing to change`,
-    );
+    throw badRequest(what, {
+      path: ['batchSize'],
+      is: 'missing',
+      allowed: `'batchSize' and/or 'batchTimeoutMs' with batcher '${batcher}' (nothing to change otherwise)`,
+    });
   }
   if (batcher === undefined && concurrency === undefined) {
-    throw new ControlError(
-      'bad_request',
-      `${what}: nothing to change; give 'batcher' with 'batchSize' and/or 'batchTimeoutMs', or 'concurrency' (processors)`,
-    );
+    throw badRequest(what, {
+      path: '',
+      value: o,
+      allowed:
+        "'batcher' with 'batchSize' and/or 'batchTimeoutMs', or 'concurrency' (processors); nothing to change otherwise",
+    });
   }
   const settings: BatcherSettings = {
     ...(batchSize !== undefined ? { batchSize } : {}),

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Counter, type Registry } from 'prom-client';
+import { formatOptionProblem } from '../../stages/index';
 import { type Logger, logger as rootLogger } from '../log/logger';
 import { parsePauseBody, parseSetBody } from './control-body';
 import {
@@ -147,9 +148,9 @@ export function createControlCenter(options: ControlCenterOptions): ControlCente
   }
 
   function refuse(action: ControlAction, error: ControlError, pipeline?: string): void {
-    refused.inc({ action, reason: error.code });
+    refused.inc({ action, reason: error.reason });
     log.warn(
-      { action, pipeline, code: error.code, reason: error.message },
+      { action, pipeline, code: error.reason, reason: error.message },
       'control action refused',
     );
     remember({
@@ -158,7 +159,7 @@ export function createControlCenter(options: ControlCenterOptions): ControlCente
       ...(pipeline !== undefined ? { pipeline } : {}),
       outcome: 'refused',
       message: error.message,
-      code: error.code,
+      code: error.reason,
     });
   }
 
@@ -167,18 +168,27 @@ export function createControlCenter(options: ControlCenterOptions): ControlCente
     if (targets.length === 0) {
       throw new ControlError('not_found', 'no pipeline is running in this process');
     }
+    const names = () => targets.map((t) => `'${t.name}'`).join(', ');
     if (name === undefined) {
       if (targets.length === 1) return targets[0]!;
       throw new ControlError(
         'bad_request',
-        `this process runs ${targets.length} pipelines: name one with 'pipeline' (${targets.map((t) => `'${t.name}'`).join(', ')})`,
+        formatOptionProblem('control', {
+          path: 'pipeline',
+          is: 'missing',
+          allowed: `one of ${names()} (this process runs ${targets.length} pipelines)`,
+        }),
       );
     }
     const found = targets.find((t) => t.name === name);
     if (!found) {
       throw new ControlError(
         'not_found',
-        `no pipeline '${name}' here; running: ${targets.map((t) => `'${t.name}'`).join(', ')}`,
+        formatOptionProblem('control', {
+          path: 'pipeline',
+          value: name,
+          allowed: `one of ${names()} (the pipelines running here)`,
+        }),
       );
     }
     return found;

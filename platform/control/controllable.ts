@@ -1,3 +1,4 @@
+import { KafkaStagesError } from '../../stages/index';
 import type { PauseScope } from '../kafka/source/operator-pauses';
 
 export type { PauseScope } from '../kafka/source/operator-pauses';
@@ -56,7 +57,10 @@ export interface Controllable {
   setProcessors(settings: ProcessorSettings): Promise<void> | void;
 }
 
-/** Why an action was refused; each maps to one HTTP status and one `reason` label. */
+/**
+ * Why an action was refused, as the control API writes it (`{"error": {"code": …}}`) and
+ * the `reason` label counts it; each maps to one HTTP status and one {@link ControlCode}.
+ */
 export type ControlErrorCode =
   | 'unauthorized'
   | 'read_only'
@@ -74,17 +78,39 @@ const STATUS: Record<ControlErrorCode, number> = {
   unsupported: 501,
 };
 
-/** A refused operator action: `code` is stable, `status` is its HTTP status. */
-export class ControlError extends Error {
-  override readonly name = 'ControlError';
+/** The error codes (of the one closed set) of refused operator actions. */
+export type ControlCode =
+  | 'CONTROL_UNAUTHORIZED'
+  | 'CONTROL_READ_ONLY'
+  | 'CONTROL_BAD_REQUEST'
+  | 'CONTROL_NOT_FOUND'
+  | 'CONTROL_CONFLICT'
+  | 'CONTROL_UNSUPPORTED';
+
+const CODE: Record<ControlErrorCode, ControlCode> = {
+  unauthorized: 'CONTROL_UNAUTHORIZED',
+  read_only: 'CONTROL_READ_ONLY',
+  bad_request: 'CONTROL_BAD_REQUEST',
+  not_found: 'CONTROL_NOT_FOUND',
+  conflict: 'CONTROL_CONFLICT',
+  unsupported: 'CONTROL_UNSUPPORTED',
+};
+
+/**
+ * A refused operator action: `code` is its stable code (`CONTROL_*`), `reason` the short
+ * form the control API and the `reason` label use (`bad_request`), `status` its HTTP status.
+ */
+export class ControlError extends KafkaStagesError {
+  readonly code: ControlCode;
   readonly status: number;
 
   constructor(
-    readonly code: ControlErrorCode,
+    readonly reason: ControlErrorCode,
     message: string,
     options?: { cause?: unknown },
   ) {
     super(message, options);
-    this.status = STATUS[code];
+    this.code = CODE[reason];
+    this.status = STATUS[reason];
   }
 }

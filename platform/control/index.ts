@@ -31,6 +31,7 @@ export {
 } from './control-center';
 export {
   type BatcherSettings,
+  type ControlCode,
   ControlError,
   type ControlErrorCode,
   type Controllable,

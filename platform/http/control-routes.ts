@@ -60,8 +60,8 @@ export function controlRoutes(control: ControlCenter): Router {
       next(error);
       return;
     }
-    if (error.code === 'unauthorized') res.set('WWW-Authenticate', 'Bearer realm="kafka-stages"');
-    res.status(error.status).json({ error: { code: error.code, message: error.message } });
+    if (error.reason === 'unauthorized') res.set('WWW-Authenticate', 'Bearer realm="kafka-stages"');
+    res.status(error.status).json({ error: { code: error.reason, message: error.message } });
   });
   return router;
 }

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_HTTP_PORT, HTTP_PORT_ENV } from '../../http/http-server';
-import { type Command, UsageError } from '../command';
+import { type Command, flagError, UsageError } from '../command';
 
 const HELP = `Usage: kafka-stages ctl pause  [--topic T [--partition P]] [options]
        kafka-stages ctl resume [--topic T [--partition P]] [options]
@@ -55,7 +55,7 @@ function integer(flag: string, value: string | undefined, min: number): number |
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) {
-    throw new UsageError(`--${flag} is ${JSON.stringify(value)}: must be an integer >= ${min}`);
+    throw flagError('ctl', { path: `--${flag}`, value, allowed: `an integer >= ${min}` });
   }
   return n;
 }
@@ -68,12 +68,18 @@ function baseUrl(flag: string | undefined, env: NodeJS.ProcessEnv): string {
   try {
     url = new URL(raw);
   } catch {
-    throw new UsageError(
-      `--url is ${JSON.stringify(raw)}: must be an http(s) URL such as http://localhost:9464`,
-    );
+    throw flagError('ctl', {
+      path: '--url',
+      value: raw,
+      allowed: 'an http(s) URL such as http://localhost:9464',
+    });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`--url is ${JSON.stringify(raw)}: must start with http:// or https://`);
+    throw flagError('ctl', {
+      path: '--url',
+      value: raw,
+      allowed: 'a URL starting with http:// or https://',
+    });
   }
   return url.toString().replace(/\/+$/, '');
 }
@@ -155,7 +161,11 @@ export const ctlCommand: Command = {
     const allowed = new Set([...ALLOWED[action]!, ...COMMON]);
     for (const key of Object.keys(values)) {
       if (values[key] !== undefined && key !== 'json' && !allowed.has(key)) {
-        throw new UsageError(`--${key} does not apply to ctl ${action}`);
+        throw flagError('ctl', {
+          path: `--${key}`,
+          is: `not a flag of ctl ${action}`,
+          allowed: [...allowed].map((k) => `--${k}`).join(', '),
+        });
       }
     }
     const url = baseUrl(values.url as string | undefined, process.env);
@@ -165,7 +175,11 @@ export const ctlCommand: Command = {
     if (action === 'pause' || action === 'resume') {
       const partition = integer('partition', values.partition as string | undefined, 0);
       if (partition !== undefined && values.topic === undefined) {
-        throw new UsageError('--partition needs --topic (a partition is named by its topic)');
+        throw flagError('ctl', {
+          path: '--topic',
+          is: 'missing',
+          allowed: 'the topic of --partition (a partition is named by its topic)',
+        });
       }
       if (values.topic !== undefined) body.topic = values.topic;
       if (partition !== undefined) body.partition = partition;
@@ -181,10 +195,19 @@ export const ctlCommand: Command = {
         (batchSize !== undefined || batchTimeoutMs !== undefined) &&
         values.batcher === undefined
       ) {
-        throw new UsageError('--batch-size and --batch-timeout-ms need --batcher NAME');
+        throw flagError('ctl', {
+          path: '--batcher',
+          is: 'missing',
+          allowed:
+            'the name of the batcher to change (needed with --batch-size and --batch-timeout-ms)',
+        });
       }
       if (values.batcher !== undefined && batchSize === undefined && batchTimeoutMs === undefined) {
-        throw new UsageError('--batcher needs --batch-size and/or --batch-timeout-ms');
+        throw flagError('ctl', {
+          path: '--batch-size',
+          is: 'missing',
+          allowed: '--batch-size and/or --batch-timeout-ms with --batcher',
+        });
       }
       if (values.batcher === undefined && concurrency === undefined) {
         throw new UsageError(
@@ -197,9 +220,12 @@ export const ctlCommand: Command = {
       if (concurrency !== undefined) body.concurrency = concurrency;
     }
     if (action !== 'status' && !token) {
-      throw new UsageError(
-        'no token: pass --token or set CONTROL_TOKEN (the one the pipeline was started with)',
-      );
+      throw flagError('ctl', {
+        path: '--token',
+        is: 'missing',
+        allowed:
+          'the control token: --token or CONTROL_TOKEN (the one the pipeline was started with)',
+      });
     }
 
     let response: Response;

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { runSeed } from '../../apps/seed/seed-pipeline';
-import { type Command, UsageError } from '../command';
+import { type Command, flagError, UsageError } from '../command';
 
 const HELP = `Usage: kafka-stages example seed [options]
 
@@ -26,7 +26,11 @@ function count(flag: string, raw: string | undefined, fallback: number, min: num
   if (raw === undefined) return fallback;
   const n = Number(raw);
   if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min) {
-    throw new UsageError(`--${flag} must be a whole number >= ${min}, got '${raw}'`);
+    throw flagError('example', {
+      path: `--${flag}`,
+      value: raw,
+      allowed: `a whole number >= ${min}`,
+    });
   }
   return n;
 }

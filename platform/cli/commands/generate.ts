@@ -7,7 +7,7 @@ import {
 } from '../../apps/metrics-transform/generator/run-generator';
 import { parseBrokerList } from '../../kafka/brokers';
 import { logger } from '../../log/logger';
-import { type Command, UsageError } from '../command';
+import { type Command, flagError, UsageError } from '../command';
 
 const HELP = `Usage: kafka-stages generate [options]
 
@@ -48,7 +48,11 @@ function number(
   if (raw === undefined) return fallback;
   const n = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
-    throw new UsageError(`--${name} must be a number from ${min} to ${max}, got '${raw}'`);
+    throw flagError('generate', {
+      path: `--${name}`,
+      value: raw,
+      allowed: `a number from ${min} to ${max}`,
+    });
   }
   return n;
 }
@@ -81,15 +85,17 @@ export const generateCommand: Command = {
     }
     const format = (values.format as string | undefined) ?? 'influx';
     if (format !== 'influx' && format !== 'json') {
-      throw new UsageError(`--format must be influx or json, got '${format}'`);
+      throw flagError('generate', { path: '--format', value: format, allowed: 'influx or json' });
     }
     const durationMs = parseDuration(
       values.duration === undefined ? 0 : (values.duration as string),
     );
     if (durationMs === undefined) {
-      throw new UsageError(
-        `--duration must be a duration like 30s, 5m, 1h or 0, got '${values.duration}'`,
-      );
+      throw flagError('generate', {
+        path: '--duration',
+        value: values.duration,
+        allowed: 'a duration like 30s, 5m, 1h or 0',
+      });
     }
     const options = {
       rate: number('rate', values.rate as string | undefined, 1000, 0.001, 10_000_000),
@@ -126,9 +132,12 @@ export const generateCommand: Command = {
       }
       const raw = process.env.KAFKA_BROKERS;
       if (raw === undefined || raw.trim() === '') {
-        throw new UsageError(
-          'KAFKA_BROKERS is not set: start a broker (kafka-stages kafka up; export KAFKA_BROKERS=$(kafka-stages kafka status --bootstrap)) or use --stdout',
-        );
+        throw flagError('generate', {
+          path: 'KAFKA_BROKERS',
+          is: 'missing',
+          allowed:
+            'the brokers: start one (kafka-stages kafka up; export KAFKA_BROKERS=$(kafka-stages kafka status --bootstrap)), or use --stdout',
+        });
       }
       const topic = (values.topic as string | undefined) ?? 'metrics-influx';
       const log = logger();

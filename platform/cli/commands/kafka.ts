@@ -8,7 +8,7 @@ import {
   startLocalBroker,
   terminate,
 } from '../../kafka/local-broker/index';
-import { type Command, UsageError } from '../command';
+import { type Command, flagError, UsageError } from '../command';
 
 const HELP = `Usage: kafka-stages kafka up [options]
        kafka-stages kafka down
@@ -86,7 +86,7 @@ function removeState(state: BrokerState | undefined): void {
 function integer(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
   if (!/^\d+$/.test(raw))
-    throw new UsageError(`${name} must be a non-negative integer, got '${raw}'`);
+    throw flagError('kafka', { path: name, value: raw, allowed: 'a non-negative integer' });
   return Number(raw);
 }
 

@@ -15,7 +15,7 @@ import { clientOptionsFromEnv } from '../../kafka/client/client-options';
 import { logger } from '../../log/logger';
 import { createTelemetry } from '../../telemetry/create-telemetry';
 import { startTracingSdk } from '../../telemetry/otel-sdk';
-import { type Command, UsageError } from '../command';
+import { type Command, flagError, UsageError } from '../command';
 
 const HELP = `Usage: kafka-stages run metrics-transform --config <file> [options]
 
@@ -56,7 +56,7 @@ function positive(name: string, raw: string | undefined, fallback: number): numb
   if (raw === undefined) return fallback;
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0)
-    throw new UsageError(`--${name} must be a positive number, got '${raw}'`);
+    throw flagError('run', { path: `--${name}`, value: raw, allowed: 'a positive number' });
   return n;
 }
 
@@ -66,9 +66,11 @@ function drainTimeoutFromEnv(): number | undefined {
   if (!raw) return undefined;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1) {
-    throw new UsageError(
-      `DRAIN_TIMEOUT_MS must be a whole number of milliseconds, at least 1, got '${raw}'`,
-    );
+    throw flagError('run', {
+      path: 'DRAIN_TIMEOUT_MS',
+      value: raw,
+      allowed: 'a whole number of milliseconds, at least 1',
+    });
   }
   return n;
 }
@@ -118,10 +120,20 @@ export const runCommand: Command = {
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
-    if (typeof values.config !== 'string') throw new UsageError('--config <file> is required');
+    if (typeof values.config !== 'string') {
+      throw flagError('run', {
+        path: '--config',
+        is: 'missing',
+        allowed: 'the path of the configuration file',
+      });
+    }
     const from = (values.from as string | undefined) ?? 'committed';
     if (from !== 'committed' && from !== 'earliest' && from !== 'latest') {
-      throw new UsageError(`--from must be committed, earliest or latest, got '${from}'`);
+      throw flagError('run', {
+        path: '--from',
+        value: from,
+        allowed: 'committed, earliest or latest',
+      });
     }
     const rate = positive('rate', values.rate as string | undefined, 2000);
     const series = Math.floor(positive('series', values.series as string | undefined, 500));
@@ -147,9 +159,11 @@ export const runCommand: Command = {
 
     const fromEnv = (process.env.KAFKA_BROKERS ?? '').trim() !== '';
     if (!fromEnv && !values['with-broker']) {
-      throw new UsageError(
-        'KAFKA_BROKERS is not set: set it, or pass --with-broker to start a local broker',
-      );
+      throw flagError('run', {
+        path: 'KAFKA_BROKERS',
+        is: 'missing',
+        allowed: 'the brokers (host:port,…), or --with-broker to start a local broker',
+      });
     }
     const tracing =
       process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_TRACES_EXPORTER

@@ -90,7 +90,11 @@ describe('createControlCenter', () => {
       'missing token: send the header Authorization: Bearer <CONTROL_TOKEN>',
     );
     const wrong = refusal(() => control.authorize('Bearer s3cret-tokem', 'pause'));
-    expect([wrong.status, wrong.code]).toEqual([401, 'unauthorized']);
+    expect([wrong.status, wrong.reason, wrong.code]).toEqual([
+      401,
+      'unauthorized',
+      'CONTROL_UNAUTHORIZED',
+    ]);
     expect(refusal(() => control.authorize('Basic s3cret-token', 'set')).status).toBe(401);
     expect(() => control.authorize('Bearer s3cret-token', 'pause')).not.toThrow();
     expect(() => control.authorize('bearer   s3cret-token', 'resume')).not.toThrow();
@@ -165,50 +169,58 @@ describe('createControlCenter', () => {
     [
       'pause',
       { topic: 'in', partition: -1 },
-      "POST /control/pause: 'partition' is -1: must be an integer from 0 to 2147483647",
+      "POST /control/pause: option 'partition' is -1; allowed: an integer from 0 to 2147483647",
     ],
     [
       'pause',
       { partition: 1 },
-      "POST /control/pause: 'partition' is 1 but 'topic' is missing: a partition is named by its topic and number",
+      "POST /control/pause: option 'topic' is missing; allowed: the topic of partition 1 (a partition is named by its topic and number)",
     ],
-    ['resume', { topic: 3 }, "POST /control/resume: 'topic' is 3: must be a non-empty string"],
+    [
+      'resume',
+      { topic: 3 },
+      "POST /control/resume: option 'topic' is 3; allowed: a non-empty string of at most 249 characters",
+    ],
     [
       'resume',
       [1],
-      'POST /control/resume: the body must be a JSON object (Content-Type: application/json), got an array',
+      'POST /control/resume: options are [1]; allowed: a JSON object (Content-Type: application/json)',
     ],
     [
       'pause',
       { topik: 'in' },
-      "POST /control/pause: unknown field 'topik'; allowed: pipeline, topic, partition",
+      "POST /control/pause: option 'topik' is unknown; allowed: one of the keys pipeline, topic, partition",
     ],
     [
       'set',
       {},
-      "POST /control/set: nothing to change; give 'batcher' with 'batchSize' and/or 'batchTimeoutMs', or 'concurrency' (processors)",
+      "POST /control/set: options are {}; allowed: 'batcher' with 'batchSize' and/or 'batchTimeoutMs', or 'concurrency' (processors); nothing to change otherwise",
     ],
     [
       'set',
       { batchSize: 5 },
-      "POST /control/set: 'batchSize' and 'batchTimeoutMs' need 'batcher', the name of the batcher to change",
+      "POST /control/set: option 'batcher' is missing; allowed: the name of the batcher to change (needed with 'batchSize' and 'batchTimeoutMs')",
     ],
     [
       'set',
       { batcher: 'default' },
-      "POST /control/set: batcher 'default' given without 'batchSize' or 'batchTimeoutMs': nothing to change",
+      "POST /control/set: option 'batchSize' is missing; allowed: 'batchSize' and/or 'batchTimeoutMs' with batcher 'default' (nothing to change otherwise)",
     ],
     [
       'set',
       { concurrency: 0 },
-      "POST /control/set: 'concurrency' is 0: must be an integer from 1 to 1024",
+      "POST /control/set: option 'concurrency' is 0; allowed: an integer from 1 to 1024",
     ],
     [
       'set',
       { batcher: 'default', batchTimeoutMs: 1.5 },
-      "POST /control/set: 'batchTimeoutMs' is 1.5: must be an integer from 1 to 3600000",
+      "POST /control/set: option 'batchTimeoutMs' is 1.5; allowed: an integer from 1 to 3600000",
     ],
-    ['pause', { pipeline: 'nope' }, "no pipeline 'nope' here; running: 'orders'"],
+    [
+      'pause',
+      { pipeline: 'nope' },
+      "control: option 'pipeline' is \"nope\"; allowed: one of 'orders' (the pipelines running here)",
+    ],
   ] as const)('refuses %s %j with a precise message', async (action, body, message) => {
     const registry = new Registry();
     const control = createControlCenter({ token: 't', targets: [fakeTarget()], registry, logger });
@@ -225,7 +237,7 @@ describe('createControlCenter', () => {
       logger,
     });
     expect((await refusalOf(control.act('pause', {}))).message).toBe(
-      "this process runs 2 pipelines: name one with 'pipeline' ('a', 'b')",
+      "control: option 'pipeline' is missing; allowed: one of 'a', 'b' (this process runs 2 pipelines)",
     );
     expect((await control.act('pause', { pipeline: 'b' })).pipeline).toBe('b');
   });

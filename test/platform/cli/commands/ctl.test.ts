@@ -166,22 +166,28 @@ describe('kafka-stages ctl', () => {
     [['stop'], "unknown action 'stop'; allowed: pause, resume, set, status"],
     [
       ['pause', '--partition', '1', '--token', 't'],
-      '--partition needs --topic (a partition is named by its topic)',
+      "option '--topic' is missing; allowed: the topic of --partition (a partition is named by its topic)",
     ],
     [
       ['pause', '--topic', 'a', '--partition=-1', '--token', 't'],
-      '--partition is "-1": must be an integer >= 0',
+      'option \'--partition\' is "-1"; allowed: an integer >= 0',
     ],
-    [['pause', '--batcher', 'x'], '--batcher does not apply to ctl pause'],
+    [
+      ['pause', '--batcher', 'x'],
+      "option '--batcher' is not a flag of ctl pause; allowed: --topic, --partition, --url, --token, --pipeline, --json",
+    ],
     [
       ['set', '--batch-size', '5', '--token', 't'],
-      '--batch-size and --batch-timeout-ms need --batcher NAME',
+      "option '--batcher' is missing; allowed: the name of the batcher to change (needed with --batch-size and --batch-timeout-ms)",
     ],
     [
       ['set', '--token', 't'],
       'nothing to set: give --batcher with --batch-size/--batch-timeout-ms, or --concurrency',
     ],
-    [['pause', '--url', 'ftp://x'], '--url is "ftp://x": must start with http:// or https://'],
+    [
+      ['pause', '--url', 'ftp://x'],
+      'option \'--url\' is "ftp://x"; allowed: a URL starting with http:// or https://',
+    ],
   ])('usage error for %j', async (args, message) => {
     const before = process.env.CONTROL_TOKEN;
     delete process.env.CONTROL_TOKEN;
@@ -201,7 +207,9 @@ describe('kafka-stages ctl', () => {
     } finally {
       if (before !== undefined) process.env.CONTROL_TOKEN = before;
     }
-    expect(err.join('')).toContain('no token: pass --token or set CONTROL_TOKEN');
+    expect(err.join('')).toContain(
+      "kafka-stages ctl: option '--token' is missing; allowed: the control token: --token or CONTROL_TOKEN",
+    );
   });
 
   it('has --help', async () => {

@@ -65,8 +65,14 @@ describe('kafka-stages example seed', () => {
   });
 
   it.each([
-    [['example', 'seed', '--consumers', '0'], "--consumers must be a whole number >= 1, got '0'"],
-    [['example', 'seed', '--limit', 'ten'], "--limit must be a whole number >= 0, got 'ten'"],
+    [
+      ['example', 'seed', '--consumers', '0'],
+      'kafka-stages example: option \'--consumers\' is "0"; allowed: a whole number >= 1\n',
+    ],
+    [
+      ['example', 'seed', '--limit', 'ten'],
+      'kafka-stages example: option \'--limit\' is "ten"; allowed: a whole number >= 0\n',
+    ],
     [['example', 'seed', '--fast'], "Unknown option '--fast'"],
     [['example', 'nope'], "unknown example 'nope'; examples: seed"],
     [['example'], 'name an example: seed'],

@@ -39,9 +39,18 @@ describe('kafka-stages generate', () => {
   });
 
   it.each([
-    [['--format', 'xml'], "--format must be influx or json, got 'xml'"],
-    [['--rate', '0'], "--rate must be a number from 0.001 to 10000000, got '0'"],
-    [['--duration', 'soon'], "--duration must be a duration like 30s, 5m, 1h or 0, got 'soon'"],
+    [
+      ['--format', 'xml'],
+      'kafka-stages generate: option \'--format\' is "xml"; allowed: influx or json',
+    ],
+    [
+      ['--rate', '0'],
+      'kafka-stages generate: option \'--rate\' is "0"; allowed: a number from 0.001 to 10000000',
+    ],
+    [
+      ['--duration', 'soon'],
+      'kafka-stages generate: option \'--duration\' is "soon"; allowed: a duration like 30s, 5m, 1h or 0',
+    ],
     [['--bogus'], "Unknown option '--bogus'"],
   ])('refuses %j', async (args, message) => {
     await expect(generateCommand.run([...args, '--stdout'])).rejects.toThrow(UsageError);
@@ -53,10 +62,13 @@ describe('kafka-stages run', () => {
   it.each([
     [[], 'missing application: metrics-transform'],
     [['other'], "unknown application 'other': metrics-transform"],
-    [['metrics-transform'], '--config <file> is required'],
+    [
+      ['metrics-transform'],
+      "kafka-stages run: option '--config' is missing; allowed: the path of the configuration file",
+    ],
     [
       ['metrics-transform', '--config', 'x.yaml', '--from', 'middle'],
-      "--from must be committed, earliest or latest, got 'middle'",
+      'kafka-stages run: option \'--from\' is "middle"; allowed: committed, earliest or latest',
     ],
   ])('refuses %j', async (args, message) => {
     await expect(runCommand.run(args)).rejects.toThrow(new UsageError(message));

@@ -26,7 +26,7 @@ describe('kafka-stages run', () => {
       const code = await main(['run', 'metrics-transform', '--config', CONFIG], [runCommand]);
       expect(code).toBe(2);
       expect(err.join('')).toContain(
-        `DRAIN_TIMEOUT_MS must be a whole number of milliseconds, at least 1, got '${value}'`,
+        `kafka-stages run: option 'DRAIN_TIMEOUT_MS' is "${value}"; allowed: a whole number of milliseconds, at least 1\n`,
       );
     },
   );
