@@ -1,76 +1,88 @@
 /**
- * Benchmark of the metric transformer (make bench-transform).
+ * Benchmark of the metric transformer (make bench-transform; `--quick` for a smoke run).
  *
- * Part 1, throughput: N preloaded samples (Influx line protocol, 10 lines per record, as
- * Telegraf batches them) through the transformer with a realistic config: one filter, two
- * relabel rules, a 10 s tumbling window with count/sum/p99. Prints samples/s, CPU seconds
- * per million samples and peak RSS.
+ * Part 1, throughput in process: N preloaded samples (Influx line protocol, 10 lines per
+ * record, as Telegraf batches them) through the transformer with a realistic config: one
+ * filter, two relabel rules, a 10 s tumbling window with count/sum/p99. Prints samples/s,
+ * CPU seconds per million samples and peak RSS. No Kafka.
  *
- * Part 2, latency at a fixed offered rate: records are offered on a schedule (default
- * 50 000 samples/s for 5 s); each record's latency is from its scheduled arrival to the end
- * of its processing, so a stall delays the records behind it (no coordinated omission).
- * Window emission (tick) time is included for the records that wait behind a tick.
+ * Part 2, latency in process at a fixed offered rate: records are offered on a schedule
+ * (default 50 000 samples/s for 5 s); each record's latency is from its scheduled arrival
+ * to the end of its processing, so a stall delays the records behind it (no coordinated
+ * omission). Window emission (tick) time is included for the records that wait behind a tick.
  *
- * Parts 1 and 2 measure the in-process transform path: parse, validate, filter, relabel,
- * aggregate, encode, without Kafka.
+ * Part 3, through Kafka (bench/transform-kafka.ts, which says exactly what is measured;
+ * skipped with BENCH_KAFKA=0), the same config as a running pipeline against a broker
+ * (KAFKA_BROKERS, else a local one), each variant in its own process:
+ *   - samples/s and CPU seconds per million for processing exactly_once and at_least_once,
+ *     with the repartition hop (as it ships) and without it (the window part alone on input
+ *     already keyed by group), on one preloaded input, alternating over several rounds,
+ *     timed from the pipeline's join until every window of the input is readable by a
+ *     read_committed consumer; medians and spread (min–max);
+ *   - end-to-end p99 latency of exactly_once at 10 000 samples/s offered, open loop: per
+ *     sample, its window result's readable time minus its scheduled send time minus the
+ *     window's own wait ((end + lateness) − scheduled), i.e. readable − (end + lateness);
+ *     a window result stands for each sample in it (weight: its count).
+ * Goals (issue #10): exactly_once ≥ 0.7 × at_least_once throughput; p99 ≤ 500 ms.
  *
- * Part 3, through Kafka (bench/transform-kafka.ts; skipped with BENCH_KAFKA=0): the same
- * config as a running pipeline against a broker (KAFKA_BROKERS, else a local one): N
- * preloaded samples from 6 partitions until all were ingested (samples/s, CPU of this
- * process, which also runs the kafkajs consumer and producers); then the generator offers a
- * fixed rate and each record's latency is from its Kafka timestamp (set when produced) to
- * the end of its transformation. The window wait itself (10 s + lateness) is by design and
- * not part of that figure.
- *
- * Environment: BENCH_SAMPLES (default 1 000 000), BENCH_RATE (50 000), BENCH_SECONDS (5),
- * BENCH_KAFKA (1), BENCH_KAFKA_SAMPLES (300 000), BENCH_KAFKA_RATE (20 000),
- * BENCH_KAFKA_SECONDS (10). The last line is JSON; `samples_per_s` and `p99_latency_ms`
- * are the Kafka figures when part 3 ran, else the in-process ones (`path` says which).
+ * Flags and environment: --quick (smaller, one round, short latency run); --rounds N
+ * (BENCH_ROUNDS, default 3); --cpu-prof DIR (node --cpu-prof of every variant's process);
+ * BENCH_SAMPLES (in process, 1 000 000), BENCH_RATE (50 000), BENCH_SECONDS (5),
+ * BENCH_KAFKA (1), BENCH_KAFKA_SAMPLES (300 000), BENCH_KAFKA_RATE (10 000),
+ * BENCH_KAFKA_SECONDS (60). The last line is JSON; `samples_per_s`, `cpu_s_per_million`
+ * and `p99_latency_ms` are the Kafka exactly_once (with hop) figures when part 3 ran, else
+ * the in-process ones (`path` says which).
  */
-import { validateConfig } from '../platform/apps/metrics-transform/config/load-config';
+import { parseArgs } from 'node:util';
 import { toRecords } from '../platform/apps/metrics-transform/generator/run-generator';
 import { SampleGenerator } from '../platform/apps/metrics-transform/generator/sample-generator';
 import { MetricTransformer } from '../platform/apps/metrics-transform/transformer';
-import { type KafkaBenchResult, kafkaBench } from './transform-kafka';
+import { peerConfig } from './peers/config';
+import { type KafkaBenchResult, kafkaBench, VARIANTS, type VariantRun } from './transform-kafka';
 
-const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 1_000_000);
-const RATE = Number(process.env.BENCH_RATE ?? 50_000);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: 'boolean' },
+    rounds: { type: 'string' },
+    'cpu-prof': { type: 'string' },
+  },
+});
+const QUICK = flags.quick === true;
+const num = (name: string, normal: number, quick: number) => {
+  const raw = process.env[name];
+  if (raw === undefined) return QUICK ? quick : normal;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0)
+    throw new Error(`bench/transform: ${name} must be a number >= 0; got ${JSON.stringify(raw)}`);
+  return n;
+};
+
+const SAMPLES = num('BENCH_SAMPLES', 1_000_000, 200_000);
+const RATE = num('BENCH_RATE', 50_000, 50_000);
+const SECONDS = num('BENCH_SECONDS', 5, 2);
 const PER_RECORD = 10;
 const TICK_EVERY = 100; // records between watermark ticks
 
 const KAFKA = process.env.BENCH_KAFKA !== '0';
-const KAFKA_SAMPLES = Number(process.env.BENCH_KAFKA_SAMPLES ?? 300_000);
-const KAFKA_RATE = Number(process.env.BENCH_KAFKA_RATE ?? 20_000);
-const KAFKA_SECONDS = Number(process.env.BENCH_KAFKA_SECONDS ?? 10);
+const KAFKA_SAMPLES = num('BENCH_KAFKA_SAMPLES', 300_000, 60_000);
+const KAFKA_RATE = num('BENCH_KAFKA_RATE', 10_000, 10_000);
+const KAFKA_SECONDS = num('BENCH_KAFKA_SECONDS', 60, 25);
+const ROUNDS = Number(flags.rounds ?? process.env.BENCH_ROUNDS ?? (QUICK ? 1 : 3));
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1)
+  throw new Error(`bench/transform: --rounds must be an integer >= 1; got ${flags.rounds}`);
 
-/** The realistic config: a filter, two relabel rules, a 10 s tumbling window with count/sum/p99. */
-const benchConfig = (topics: {
-  input: string;
-  output: string;
-  deadLetter: string;
-  group: string;
-}) =>
-  validateConfig({
-    input: { topics: [{ name: topics.input, format: 'influx' }], group_id: topics.group },
-    filters: [{ action: 'drop', match: ['region="ap-south-1"', 'code=~"5.."'] }],
-    relabel: [
-      { source_labels: ['service'], target_label: 'job' },
-      { action: 'labeldrop', regex: 'instance' },
-    ],
-    aggregations: [
-      {
-        window: '10s',
-        lateness: '2s',
-        group_by: ['job', 'method', 'region'],
-        stats: ['count', 'sum', 'p99'],
-      },
-    ],
-    watermark: { idle_timeout: '1d' },
-    output: { topic: topics.output, format: 'json' },
-    dead_letter: { topic: topics.deadLetter },
-  });
-const config = benchConfig({ input: 'metrics', output: 'out', deadLetter: 'dlq', group: 'bench' });
+/** Goals of issue #10. */
+const GOAL_EOS_VS_ALO = 0.7;
+const GOAL_P99_MS = 500;
+
+/**
+ * The realistic config (bench/peers/config.ts, shared with make bench-peers): a filter, two
+ * relabel rules, a 10 s tumbling window with 2 s lateness and count/sum/p99.
+ */
+const config = peerConfig(
+  { pipeline: 'bench', input: 'metrics', output: 'out', deadLetter: 'dlq', group: 'bench' },
+  'alo',
+)!;
 
 let peakRss = 0;
 const sampleRss = () => {
@@ -161,61 +173,189 @@ async function latency() {
   };
 }
 
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return Number.NaN;
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+interface VariantSummary {
+  samplesPerS: number;
+  min: number;
+  max: number;
+  cpuSecondsPerMillion: number;
+  peakRssMiB: number;
+  n: number;
+}
+
+function summarize(runs: readonly VariantRun[]): Map<string, VariantSummary> {
+  const out = new Map<string, VariantSummary>();
+  for (const v of VARIANTS) {
+    const mine = runs.filter((r) => r.variant === v);
+    if (mine.length === 0) continue;
+    const rates = mine.map((r) => r.samplesPerS);
+    out.set(v, {
+      samplesPerS: median(rates),
+      min: Math.min(...rates),
+      max: Math.max(...rates),
+      cpuSecondsPerMillion: median(mine.map((r) => r.cpuSecondsPerMillion)),
+      peakRssMiB: Math.max(...mine.map((r) => r.peakRssMiB)),
+      n: mine.length,
+    });
+  }
+  return out;
+}
+
+/** Per round, a / b (both ran in that round), then the median and range of those ratios. */
+function pairedRatio(runs: readonly VariantRun[], a: string, b: string) {
+  const ratios: number[] = [];
+  for (const round of new Set(runs.map((r) => r.round))) {
+    const x = runs.find((r) => r.round === round && r.variant === a);
+    const y = runs.find((r) => r.round === round && r.variant === b);
+    if (x && y) ratios.push(x.samplesPerS / y.samplesPerS);
+  }
+  return { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) };
+}
+
+const load = async () =>
+  (await import('node:os'))
+    .loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ');
+
 async function main() {
+  console.log(`bench-transform${QUICK ? ' --quick' : ''}: load average at start ${await load()}`);
   const tp = throughput();
   console.log(
-    `throughput: ${tp.samples} samples in ${tp.seconds.toFixed(2)} s = ${Math.round(tp.samplesPerS)} samples/s; ` +
+    `in process: ${tp.samples} samples in ${tp.seconds.toFixed(2)} s = ${Math.round(tp.samplesPerS)} samples/s; ` +
       `CPU ${tp.cpuSecondsPerMillion.toFixed(2)} s per million samples; ${tp.outputs} output records; ` +
       `dropped ${JSON.stringify(tp.counts.dropped)}`,
   );
   const lat = await latency();
   console.log(
-    `latency at ${lat.offeredSamplesPerS} samples/s offered for ${lat.seconds} s: ` +
-      `p50 ${lat.p50.toFixed(3)} ms, p99 ${lat.p99.toFixed(3)} ms, max ${lat.max.toFixed(3)} ms (arrival → processed, in-process)`,
+    `in process at ${lat.offeredSamplesPerS} samples/s offered for ${lat.seconds} s: ` +
+      `p50 ${lat.p50.toFixed(3)} ms, p99 ${lat.p99.toFixed(3)} ms, max ${lat.max.toFixed(3)} ms (scheduled arrival → processed)`,
   );
   let kafka: KafkaBenchResult | undefined;
-  if (KAFKA) {
-    kafka = await kafkaBench(benchConfig, KAFKA_SAMPLES, KAFKA_RATE, KAFKA_SECONDS);
-    console.log(
-      `through Kafka (${kafka.brokers} broker): ${kafka.samples} preloaded samples (${kafka.records} records) in ${kafka.seconds.toFixed(2)} s = ` +
-        `${Math.round(kafka.samplesPerS)} samples/s; CPU ${kafka.cpuSecondsPerMillion.toFixed(2)} s per million samples`,
-    );
-    console.log(
-      `through Kafka at ${kafka.offeredSamplesPerS} samples/s offered for ${kafka.latencySeconds} s: ` +
-        `p50 ${kafka.p50.toFixed(1)} ms, p99 ${kafka.p99.toFixed(1)} ms (window's last scheduled sample → result readable, minus end + lateness)`,
-    );
-  }
-  const maxRss = process.resourceUsage().maxRSS * 1024;
-  const rssMiB = Math.round(Math.max(peakRss, maxRss) / 1048576);
-  console.log(`peak RSS ${rssMiB} MiB (the whole run)`);
+  let summary = new Map<string, VariantSummary>();
   const r3 = (n: number) => Number(n.toFixed(3));
+  let extra: Record<string, unknown> = {};
+  if (KAFKA) {
+    kafka = await kafkaBench({
+      samples: KAFKA_SAMPLES,
+      rounds: ROUNDS,
+      latencyRate: KAFKA_RATE,
+      latencySeconds: KAFKA_SECONDS,
+      ...(flags['cpu-prof'] ? { cpuProfDir: flags['cpu-prof'] } : {}),
+      say: (line) => console.log(line),
+    });
+    summary = summarize(kafka.runs);
+    const loadNow = await load();
+    console.log('');
+    console.log(
+      `through Kafka, ${kafka.samples} preloaded samples, medians of ${ROUNDS} round(s) (min–max); load average ${loadNow}`,
+    );
+    console.log('variant      processing     hop   samples/s (min–max)        CPU s/M  peak RSS');
+    for (const [v, x] of summary) {
+      const processing = v.endsWith('eos') ? 'exactly_once ' : 'at_least_once';
+      const hop = v.startsWith('hop') ? 'yes' : 'no ';
+      console.log(
+        `${v.padEnd(12)} ${processing}  ${hop}   ${Math.round(x.samplesPerS).toString().padStart(7)} (${Math.round(x.min)}–${Math.round(x.max)})`.padEnd(
+          62,
+        ) +
+          `${x.cpuSecondsPerMillion.toFixed(2).padStart(6)}  ${x.peakRssMiB.toFixed(0).padStart(4)} MiB`,
+      );
+    }
+    const eos = summary.get('hop-eos');
+    const alo = summary.get('hop-alo');
+    const eosVsAlo = pairedRatio(kafka.runs, 'hop-eos', 'hop-alo');
+    const hopEos = pairedRatio(kafka.runs, 'hop-eos', 'direct-eos');
+    const hopAlo = pairedRatio(kafka.runs, 'hop-alo', 'direct-alo');
+    const ratioLine = (what: string, r: { median: number; min: number; max: number }) =>
+      `${what}: ${r.median.toFixed(3)} (per-round ${r.min.toFixed(3)}–${r.max.toFixed(3)})`;
+    console.log(
+      ratioLine('exactly_once / at_least_once (with hop), median of per-round ratios', eosVsAlo),
+    );
+    console.log(ratioLine('repartition cost, with hop / without, exactly_once', hopEos));
+    console.log(ratioLine('repartition cost, with hop / without, at_least_once', hopAlo));
+    console.log(
+      kafka.mismatches.length === 0
+        ? 'every run wrote the same windows as the first (count, sum; p99 within 2 α); exactly_once runs wrote each once'
+        : `WINDOWS DIFFER: ${kafka.mismatches.join(' | ')}`,
+    );
+    for (const r of kafka.runs) {
+      if (r.variant.endsWith('eos') && r.records !== r.windows)
+        console.log(
+          `DUPLICATES: ${r.variant} round ${r.round} read ${r.records} records for ${r.windows} windows`,
+        );
+    }
+    const l = kafka.latency;
+    if (l) {
+      console.log(
+        `exactly_once latency at ${l.offeredSamplesPerS} samples/s offered for ${l.seconds} s (open loop, ${l.sent} samples sent, slowest slice out ${l.maxSendLagMs} ms after its schedule): ` +
+          `p50 ${l.p50.toFixed(0)} ms, p99 ${l.p99.toFixed(0)} ms, max ${l.max.toFixed(0)} ms over ${l.windows} windows (${l.samples} samples); scheduled send → readable (read_committed) − (end + lateness − scheduled)`,
+      );
+    }
+    const goal = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
+    console.log(
+      `goal exactly_once >= ${GOAL_EOS_VS_ALO} x at_least_once: ${eosVsAlo.median.toFixed(3)} ${goal(eosVsAlo.median >= GOAL_EOS_VS_ALO)}`,
+    );
+    console.log(
+      `goal p99 <= ${GOAL_P99_MS} ms: ${l ? `${l.p99.toFixed(0)} ms ${goal(l.p99 <= GOAL_P99_MS)}` : 'not measured'}`,
+    );
+    extra = {
+      kafka_samples: kafka.samples,
+      kafka_p50_latency_ms: l ? r3(l.p50) : null,
+      kafka_p99_latency_ms: l ? r3(l.p99) : null,
+      rounds: ROUNDS,
+      eos_samples_per_s: eos ? Math.round(eos.samplesPerS) : null,
+      alo_samples_per_s: alo ? Math.round(alo.samplesPerS) : null,
+      eos_cpu_s_per_million: eos ? r3(eos.cpuSecondsPerMillion) : null,
+      alo_cpu_s_per_million: alo ? r3(alo.cpuSecondsPerMillion) : null,
+      direct_eos_samples_per_s: Math.round(summary.get('direct-eos')?.samplesPerS ?? Number.NaN),
+      direct_alo_samples_per_s: Math.round(summary.get('direct-alo')?.samplesPerS ?? Number.NaN),
+      eos_vs_alo_ratio: r3(eosVsAlo.median),
+      repartition_cost_ratio: r3(hopEos.median),
+      repartition_cost_ratio_alo: r3(hopAlo.median),
+      eos_p99_latency_ms: l ? r3(l.p99) : null,
+      windows_equal: kafka.mismatches.length === 0,
+      goal_eos_vs_alo_pass: eosVsAlo.median >= GOAL_EOS_VS_ALO,
+      goal_p99_pass: l ? l.p99 <= GOAL_P99_MS : null,
+      load_average: loadNow,
+    };
+  }
+  const eos = summary.get('hop-eos');
+  const maxRss = process.resourceUsage().maxRSS * 1024;
+  const rssMiB = Math.round(eos ? eos.peakRssMiB : Math.max(peakRss, maxRss) / 1048576);
+  console.log(
+    `peak RSS ${rssMiB} MiB (${eos ? 'exactly_once with hop, its process' : 'the whole run'})`,
+  );
+  const viaKafka = Boolean(kafka && eos);
   console.log(
     JSON.stringify({
       bench: 'transform',
-      path: kafka ? 'kafka' : 'in-process',
-      samples_per_s: Math.round(kafka ? kafka.samplesPerS : tp.samplesPerS),
-      p99_latency_ms: r3(kafka ? kafka.p99 : lat.p99),
-      cpu_s_per_million: r3(kafka ? kafka.cpuSecondsPerMillion : tp.cpuSecondsPerMillion),
+      path: viaKafka ? 'kafka' : 'in-process',
+      samples_per_s: Math.round(viaKafka ? eos!.samplesPerS : tp.samplesPerS),
+      p99_latency_ms: r3(viaKafka && kafka?.latency ? kafka.latency.p99 : lat.p99),
+      cpu_s_per_million: r3(viaKafka ? eos!.cpuSecondsPerMillion : tp.cpuSecondsPerMillion),
       peak_rss_mib: rssMiB,
-      offered_samples_per_s: kafka ? kafka.offeredSamplesPerS : lat.offeredSamplesPerS,
+      offered_samples_per_s: viaKafka ? KAFKA_RATE : lat.offeredSamplesPerS,
       inprocess_samples: tp.samples,
       inprocess_samples_per_s: Math.round(tp.samplesPerS),
       inprocess_cpu_s_per_million: r3(tp.cpuSecondsPerMillion),
       inprocess_offered_samples_per_s: lat.offeredSamplesPerS,
       inprocess_p50_latency_ms: r3(lat.p50),
       inprocess_p99_latency_ms: r3(lat.p99),
-      ...(kafka
-        ? {
-            kafka_samples: kafka.samples,
-            kafka_p50_latency_ms: r3(kafka.p50),
-            kafka_p99_latency_ms: r3(kafka.p99),
-          }
-        : {}),
+      ...extra,
     }),
   );
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

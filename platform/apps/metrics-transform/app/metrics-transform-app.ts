@@ -29,6 +29,13 @@ export interface MetricsTransformAppOptions {
   maxDemand?: number;
   /** Partitions of the repartition topic. Default 6. */
   repartitionPartitions?: number;
+  /** Bench only: see `TransformPipelineSettings.rawRecordsAfterHop`. */
+  rawRecordsAfterHop?: boolean;
+  /**
+   * Benches and tests: called with the built pipeline before it starts (make bench-transform
+   * holds the source that reads its data with an operator pause until every part has joined).
+   */
+  beforeStart?: (pipeline: Pipeline) => void;
   /** How long a stop waits for work in flight (`DRAIN_TIMEOUT_MS`). Default: the pipeline's. */
   drainTimeoutMs?: number;
 }
@@ -106,6 +113,7 @@ export async function startMetricsTransform(
     counts,
     startFrom: options.startFrom ?? 'committed',
     ...(options.repartitionPartitions ? { partitions: options.repartitionPartitions } : {}),
+    ...(options.rawRecordsAfterHop ? { rawRecordsAfterHop: true } : {}),
     onHandler: (h) => {
       handler = h;
     },
@@ -122,6 +130,7 @@ export async function startMetricsTransform(
   const sync = setInterval(() => metrics.sync(counts), 1_000);
   sync.unref();
   try {
+    options.beforeStart?.(pipeline);
     await pipeline.start();
   } catch (error) {
     remoteWrite?.close();

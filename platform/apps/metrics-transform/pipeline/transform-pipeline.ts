@@ -31,6 +31,14 @@ export interface TransformPipelineSettings {
    * prometheus_remote_write`): built, and closed after the pipeline stopped, by the caller.
    */
   readonly outputSink?: SinkObject;
+  /**
+   * Bench only (`make bench-transform`'s variants without the hop): the records on the
+   * repartition topic are raw input records, written there by the bench already keyed by
+   * group with the hop's headers, and the window stage parses, validates, filters and
+   * relabels them itself; the first part then reads an empty input topic. Measures the same
+   * work without the hop's write, read and per-sample records.
+   */
+  readonly rawRecordsAfterHop?: boolean;
 }
 
 /** Fresh cumulative counts. */
@@ -64,6 +72,28 @@ export function transformPipelineOptions(
 ): PipelineOptions {
   const plan = compilePlan(config);
   const counts = settings.counts ?? newCounts();
+  const prepare = (m: Message, topic = m.topic) => {
+    const prepared = prepareRecord(
+      plan,
+      {
+        topic,
+        partition: m.partition,
+        value: m.data as Buffer | null,
+        timestamp: m.timestamp,
+      },
+      Date.now(),
+    );
+    counts.samplesIn += prepared.parsed;
+    counts.dropped.filter += prepared.filtered;
+    counts.dropped.relabel += prepared.relabelDropped;
+    counts.dropped.invalid += prepared.rejects.length;
+    return prepared;
+  };
+  // Raw records on the repartition topic are in the (first) input topic's format.
+  const rawTopic = config.input.topics[0]?.name;
+  const rawSamples = settings.rawRecordsAfterHop
+    ? (m: Message) => prepare(m, rawTopic).samples
+    : undefined;
   return {
     name: config.pipeline,
     source: {
@@ -75,20 +105,7 @@ export function transformPipelineOptions(
     },
     processors: {
       handleMessage: (m: Message) => {
-        const prepared = prepareRecord(
-          plan,
-          {
-            topic: m.topic,
-            partition: m.partition,
-            value: m.data as Buffer | null,
-            timestamp: m.timestamp,
-          },
-          Date.now(),
-        );
-        counts.samplesIn += prepared.parsed;
-        counts.dropped.filter += prepared.filtered;
-        counts.dropped.relabel += prepared.relabelDropped;
-        counts.dropped.invalid += prepared.rejects.length;
+        const prepared = prepare(m);
         if (prepared.samples.length === 0 && prepared.rejects.length > 0) {
           const first = prepared.rejects[0]!;
           markFailed(m, first.reason, new Error(first.detail));
@@ -114,7 +131,7 @@ export function transformPipelineOptions(
     next: {
       stateful: {
         create: () => {
-          const handler = new WindowHandler(plan, config.output.format, counts);
+          const handler = new WindowHandler(plan, config.output.format, counts, rawSamples);
           settings.onHandler?.(handler);
           return handler;
         },
