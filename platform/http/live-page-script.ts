@@ -192,6 +192,8 @@ export const livePageScript = `
         ? button('resume topic ' + t, 'resume', { pipeline: p.pipeline, topic: t }, 'resume-topic')
         : button('pause topic ' + t, 'pause', { pipeline: p.pipeline, topic: t }, 'pause-topic')));
   }
+  // Submitted: leave the field, so the page redraws again (it holds still while one is edited).
+  function done() { if (document.activeElement && document.activeElement.blur) document.activeElement.blur(); }
   function settingsForms(p) {
     const c = state.control.pipelines.find((x) => x.pipeline === p.pipeline);
     if (!state.control.enabled || !c) return null;
@@ -200,12 +202,12 @@ export const livePageScript = `
     for (const [name, b] of Object.entries(c.settings.batchers)) {
       const size = el('input', { type: 'number', min: 1, value: b.batchSize, 'data-setting': name + '.batchSize' });
       const timeout = el('input', { type: 'number', min: 1, value: b.batchTimeoutMs, 'data-setting': name + '.batchTimeoutMs' });
-      box.append(el('form', { onsubmit: (e) => { e.preventDefault(); act('set', { pipeline: p.pipeline, batcher: name, batchSize: Number(size.value), batchTimeoutMs: Number(timeout.value) }); } },
+      box.append(el('form', { onsubmit: (e) => { e.preventDefault(); done(); act('set', { pipeline: p.pipeline, batcher: name, batchSize: Number(size.value), batchTimeoutMs: Number(timeout.value) }); } },
         'batcher ' + name + ': size ', size, ' timeout ms ', timeout, ' ', el('button', { type: 'submit', 'data-action': 'set-batcher' }, 'apply')));
     }
     if (c.settings.processors) {
       const n = el('input', { type: 'number', min: 1, value: c.settings.processors.concurrency, 'data-setting': 'processors.concurrency' });
-      box.append(el('form', { onsubmit: (e) => { e.preventDefault(); act('set', { pipeline: p.pipeline, concurrency: Number(n.value) }); } },
+      box.append(el('form', { onsubmit: (e) => { e.preventDefault(); done(); act('set', { pipeline: p.pipeline, concurrency: Number(n.value) }); } },
         'processors: concurrency ', n, ' ', el('button', { type: 'submit', 'data-action': 'set-processors' }, 'apply')));
     }
     return box;

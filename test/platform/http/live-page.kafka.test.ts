@@ -71,6 +71,7 @@ describe('live page against a running pipeline', () => {
     const input = uniqueName('live-in');
     await createTopic(input, PARTITIONS);
     const delivered = [0, 0, 0];
+    const batchSizes: number[] = [];
     let browser: Browser | undefined;
     let server: HttpServer | undefined;
     let pipeline: Pipeline | undefined;
@@ -99,6 +100,7 @@ describe('live page against a running pipeline', () => {
           batchers: { default: { batchSize: 10, batchTimeoutMs: 20 } },
           sinks: {
             default: (messages) => {
+              batchSizes.push(messages.length);
               for (const m of messages) delivered[m.partition]! += 1;
             },
           },
@@ -269,7 +271,35 @@ describe('live page against a running pipeline', () => {
       expect(await actionStatus(page, 'resumed')).toBe('resumed the whole pipeline');
       await until('the pipeline to deliver again', () => total() > pausedTotal + 100);
 
+      // Run-time settings from the page's forms: a smaller batch size (the sink's batches
+      // shrink), then three processors (a third node appears in the graph).
+      const setting = async (name: string, value: number) => {
+        const input = page.locator(`input[data-setting="${name}"]`).first();
+        await input.waitFor({ timeout: 15_000 });
+        await input.fill(String(value));
+        await input.press('Enter');
+      };
+      await setting('default.batchSize', 3);
+      expect(await actionStatus(page, 'set')).toBe(
+        "set batcher 'default' batchSize 3 batchTimeoutMs 20",
+      );
+      const sizesFrom = batchSizes.length;
+      await until('30 batches after the change', () => batchSizes.length > sizesFrom + 30);
+      expect(Math.max(...batchSizes.slice(sizesFrom + 5))).toBeLessThanOrEqual(3);
+      await setting('processors.concurrency', 3);
+      expect(await actionStatus(page, 'set')).toBe('set processors concurrency 3');
+      await page.locator('[data-node="live.processor.2"]').waitFor({ timeout: 15_000 });
+      expect((await topology(server)).stages.map((st) => st.stage)).toContain('live.processor.2');
+      await page.waitForFunction(
+        `[...document.querySelectorAll('#actions li')].some((li) => li.textContent.includes('set: set processors concurrency 3'))`,
+        undefined,
+        { timeout: 15_000 },
+      );
+
       const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      expect(metrics).toContain(
+        'kafka_stages_control_actions_total{pipeline="live",action="set"} 2',
+      );
       expect(metrics).toContain(
         'kafka_stages_control_actions_total{pipeline="live",action="pause"} 2',
       );
