@@ -6,7 +6,7 @@ export type RevocationCause =
   | 'batch'
   /** The source's own heartbeat between batches failed: drained while kafkajs rejoined. */
   | 'heartbeat'
-  /** kafkajs noticed it first (an empty fetch's heartbeat) and rejoined at once. */
+  /** kafkajs noticed it first (an empty fetch's heartbeat); its rejoin waited for the drain. */
   | 'rejoin'
   /** The group refused a commit of this generation (member unknown, generation over). */
   | 'commit'

@@ -15,6 +15,7 @@ import { parseOptions } from '../parse-options';
 import { AckSettlement } from './ack-settlement';
 import { AssignmentRegistry } from './assignment-registry';
 import { isRebalancing } from './is-rebalancing';
+import { createGatedConsumer } from './join-gate';
 import { OffsetCommitter, type SendCommit } from './offset-committer';
 import type { PauseScope } from './operator-pauses';
 import {
@@ -76,6 +77,8 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
   private memberId: string | undefined;
   /** A rebalance is under way: queued messages are about to be dropped, hand none out. */
   private revoking = false;
+  /** The drain of the current revocation: kafkajs's next JoinGroup waits for it. */
+  private rejoinHold: Promise<void> | undefined;
   private commitTimer: NodeJS.Timeout | undefined;
   private readonly committer: OffsetCommitter;
   /** kafkajs's single-attempt commit in the current generation, from the last batch. */
@@ -309,19 +312,26 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
       await admin.disconnect();
     }
     const { session, fetch } = this.options;
-    const consumer = this.kafka.consumer({
-      groupId: this.options.groupId,
-      sessionTimeout: session.sessionTimeoutMs,
-      heartbeatInterval: session.heartbeatIntervalMs,
-      rebalanceTimeout: session.rebalanceTimeoutMs,
-      maxWaitTimeInMs: fetch.maxWaitTimeMs,
-      minBytes: fetch.minBytes,
-      maxBytes: fetch.maxBytes,
-      maxBytesPerPartition: fetch.maxBytesPerPartition,
-      allowAutoTopicCreation: false,
-      // Members of one group may read different topics (a pipeline's repartition hop).
-      partitionAssigners: [SubscriptionAssigner],
-    });
+    const { consumer, gated } = createGatedConsumer(
+      this.kafka,
+      {
+        groupId: this.options.groupId,
+        sessionTimeout: session.sessionTimeoutMs,
+        heartbeatInterval: session.heartbeatIntervalMs,
+        rebalanceTimeout: session.rebalanceTimeoutMs,
+        maxWaitTimeInMs: fetch.maxWaitTimeMs,
+        minBytes: fetch.minBytes,
+        maxBytes: fetch.maxBytes,
+        maxBytesPerPartition: fetch.maxBytesPerPartition,
+        allowAutoTopicCreation: false,
+        // Members of one group may read different topics (a pipeline's repartition hop).
+        partitionAssigners: [SubscriptionAssigner],
+      },
+      () => this.rejoinHold ?? Promise.resolve(),
+    );
+    if (!gated) {
+      this.log.warn('kafkajs internals not found: rejoins are not held for the rebalance drain');
+    }
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (event) => this.onGroupJoin(event));
     consumer.on(consumer.events.REBALANCING, () => this.onRebalancing());
@@ -400,11 +410,19 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
     }
   }
 
-  /** Before rejoining: stop handing out, wait boundedly for acks, commit what finished. */
-  private async drainForRebalance(cause: RevocationCause): Promise<void> {
-    this.beginRevocation(cause);
-    await this.settlement.waitForAcks(this.options.rebalanceDrainTimeoutMs);
-    await this.commit();
+  /**
+   * Before rejoining: stop handing out, wait boundedly for acks, commit what finished.
+   * kafkajs's next JoinGroup waits for this (join-gate.ts), however the rebalance was
+   * noticed: until this member rejoins, the group still takes its commits.
+   */
+  private drainForRebalance(cause: RevocationCause): Promise<void> {
+    const drain = (async () => {
+      this.beginRevocation(cause);
+      await this.settlement.waitForAcks(this.options.rebalanceDrainTimeoutMs);
+      await this.commit();
+    })();
+    this.rejoinHold = drain.catch(() => {});
+    return drain;
   }
 
   /**
@@ -427,8 +445,8 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
   }
 
   private onRebalancing(): void {
-    // The join is already on its way: no drain can hold it.
-    this.beginRevocation('rejoin');
+    // kafkajs is about to rejoin: its JoinGroup waits for this drain (join-gate.ts).
+    void this.drainForRebalance('rejoin');
   }
 
   private watchHeartbeat(): void {
@@ -503,6 +521,7 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
     // A restarted consumer has a new runner: commit through it once it fetched.
     this.sendCommit = undefined;
     this.revoking = false;
+    this.rejoinHold = undefined;
     this.revokeCause = undefined;
     this.heartbeatVia = undefined;
     const paused = consumer.paused();
