@@ -302,7 +302,7 @@ export class KafkaProducer {
  * without a key) would otherwise put other records under the sequence numbers the broker
  * may already have written.
  */
-function samePartitionOnRetry(
+export function samePartitionOnRetry(
   pick: ReturnType<ICustomPartitioner>,
 ): ReturnType<ICustomPartitioner> {
   const chosen = new WeakMap<object, number>();
