@@ -2,11 +2,7 @@ import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
 import { formatOptionProblem } from '../../stages/index';
 import { clientOptionsFromEnv } from './client/client-options';
 import { authenticationError } from './errors';
-import {
-  BrokersUnreachableError,
-  DockerUnavailableError,
-  InvalidBrokerOptionsError,
-} from './local-broker/errors';
+import { BrokersUnreachableError, InvalidBrokerOptionsError } from './local-broker/errors';
 import { type LocalBroker, startLocalBroker } from './local-broker/local-broker';
 import type { LocalBrokerOptions } from './local-broker/options';
 
@@ -34,7 +30,16 @@ export interface GetBrokersOptions {
   local?: LocalBrokerOptions;
   /** The image testcontainers runs. Default `confluentinc/cp-kafka:7.9.0`. */
   testcontainersImage?: string;
+  /**
+   * Starts a broker in a container, for `KAFKA_PROVIDER=testcontainers`. Only the test
+   * suite passes one (`test/support/testcontainers-brokers.ts`): testcontainers is a dev
+   * dependency that runtime code never loads.
+   */
+  containers?: ContainerBrokers;
 }
+
+/** Starts a Kafka container from `image` and returns its brokers. */
+export type ContainerBrokers = (image: string) => Promise<Brokers>;
 
 const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\d{1,5}$/;
 
@@ -104,54 +109,10 @@ export async function assertReachable(
 }
 
 /**
- * Loads a testcontainers package only when KAFKA_PROVIDER asks for it: both are dev
- * dependencies (they need a Docker engine), so an installed package without them runs.
- */
-function loadDevPackage<T>(name: string): T {
-  try {
-    return require(name) as T;
-  } catch (error) {
-    if ((error as { code?: string }).code !== 'MODULE_NOT_FOUND') throw error;
-    throw new DockerUnavailableError(
-      `brokers: KAFKA_PROVIDER=testcontainers needs the package '${name}', which is not installed ` +
-        '(testcontainers and @testcontainers/kafka are dev dependencies); install them with ' +
-        '`npm install --save-dev testcontainers @testcontainers/kafka`, or unset KAFKA_PROVIDER ' +
-        'to use the local JVM broker (Java 17+ and `make kafka-jars`)',
-      { cause: error },
-    );
-  }
-}
-
-async function fromTestcontainers(image: string): Promise<Brokers> {
-  const testcontainers = loadDevPackage<typeof import('testcontainers')>('testcontainers');
-  const { KafkaContainer } =
-    loadDevPackage<typeof import('@testcontainers/kafka')>('@testcontainers/kafka');
-  let started: { getHost(): string; getMappedPort(port: number): number; stop(): Promise<unknown> };
-  try {
-    await testcontainers.getContainerRuntimeClient();
-    started = await new KafkaContainer(image).withKraft().start();
-  } catch (error) {
-    throw new DockerUnavailableError(
-      `brokers: KAFKA_PROVIDER=testcontainers, but no Kafka container could be started (${(error as Error).message.split('\n')[0]}); ` +
-        'start a Docker engine, or unset KAFKA_PROVIDER to use the local JVM broker (Java 17+ and `make kafka-jars`)',
-      { cause: error },
-    );
-  }
-  let stopping: Promise<void> | undefined;
-  return {
-    brokers: [`${started.getHost()}:${started.getMappedPort(9093)}`],
-    provider: 'testcontainers',
-    stop() {
-      stopping ??= started.stop().then(() => undefined);
-      return stopping;
-    },
-  };
-}
-
-/**
  * The one way tests, `make run`, benchmarks and the CLI get Kafka brokers, first match wins:
  * 1. `KAFKA_BROKERS` (an existing cluster), checked to answer within `reachTimeoutMs`;
- * 2. `KAFKA_PROVIDER=testcontainers`: a Kafka container (needs a Docker engine);
+ * 2. `KAFKA_PROVIDER=testcontainers`: a Kafka container (needs a Docker engine, and
+ *    `options.containers`, which only the test suite gives);
  * 3. otherwise (or `KAFKA_PROVIDER=local`): a fresh local JVM broker ({@link startLocalBroker}).
  *
  * Throws a BrokerError with one message that says what to fix: BROKER_OPTIONS_INVALID,
@@ -173,7 +134,17 @@ export async function getBrokers(options: GetBrokersOptions = {}): Promise<Broke
   }
   const provider = env.KAFKA_PROVIDER ?? '';
   if (provider === 'testcontainers') {
-    return fromTestcontainers(options.testcontainersImage ?? 'confluentinc/cp-kafka:7.9.0');
+    if (!options.containers) {
+      throw new InvalidBrokerOptionsError(
+        formatOptionProblem('brokers', {
+          path: 'KAFKA_PROVIDER',
+          value: provider,
+          allowed:
+            'local (default); testcontainers only in the test suite, which brings the dev dependencies it needs',
+        }),
+      );
+    }
+    return options.containers(options.testcontainersImage ?? 'confluentinc/cp-kafka:7.9.0');
   }
   if (provider !== '' && provider !== 'local') {
     throw new InvalidBrokerOptionsError(

@@ -4,6 +4,7 @@
 // inherit from this process; the teardown (same process) stops what was started here.
 import { type Brokers, getBrokers } from '../../platform/kafka/brokers';
 import { quietKafkajsWarnings } from './quiet-kafkajs';
+import { containerBrokers } from './testcontainers-brokers';
 
 declare global {
   // Shared with kafka-global-teardown.ts: jest runs both in the same context.
@@ -13,7 +14,8 @@ declare global {
 export default async function globalSetup(): Promise<void> {
   quietKafkajsWarnings();
   const started = Date.now();
-  const brokers = await getBrokers();
+  // KAFKA_PROVIDER=testcontainers: a container, started by test-suite code only.
+  const brokers = await getBrokers({ containers: containerBrokers });
   globalThis.__kafkaStagesBrokers = brokers;
   process.env.KAFKA_BROKERS = brokers.brokers.join(',');
   const local = brokers.local;

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { getBrokers, parseBrokerList } from '../../../platform/kafka/brokers';
 import type { BrokerError } from '../../../platform/kafka/local-broker/errors';
+import { containerBrokers } from '../../support/testcontainers-brokers';
 
 async function failure(run: () => Promise<unknown>): Promise<BrokerError> {
   return run().then(
@@ -75,6 +76,7 @@ describe('getBrokers', () => {
     const error = await failure(() =>
       getBrokers({
         env: { KAFKA_PROVIDER: 'testcontainers', DOCKER_HOST: 'unix:///nonexistent/docker.sock' },
+        containers: containerBrokers,
       }),
     );
     expect(error.code).toBe('BROKER_DOCKER_UNAVAILABLE');
