@@ -92,3 +92,16 @@ function gateBroker(broker: BrokerLike, hold: JoinHold): void {
   };
   broker[GATED] = true;
 }
+
+/**
+ * `hold`, or `ms` at most: the coordinator drops a member that does not rejoin within the
+ * rebalance timeout, or that sends no heartbeat for a session timeout (none is sent while
+ * the join is held), and then takes none of its commits anyway.
+ */
+export function atMost(hold: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([hold, limit]).finally(() => clearTimeout(timer));
+}

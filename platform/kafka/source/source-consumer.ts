@@ -15,7 +15,7 @@ import { parseOptions } from '../parse-options';
 import { AckSettlement } from './ack-settlement';
 import { AssignmentRegistry } from './assignment-registry';
 import { isRebalancing } from './is-rebalancing';
-import { createGatedConsumer } from './join-gate';
+import { atMost, createGatedConsumer } from './join-gate';
 import { OffsetCommitter, type SendCommit } from './offset-committer';
 import type { PauseScope } from './operator-pauses';
 import {
@@ -327,7 +327,14 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
         // Members of one group may read different topics (a pipeline's repartition hop).
         partitionAssigners: [SubscriptionAssigner],
       },
-      () => this.rejoinHold ?? Promise.resolve(),
+      () =>
+        this.rejoinHold
+          ? atMost(
+              this.rejoinHold,
+              Math.min(session.sessionTimeoutMs, session.rebalanceTimeoutMs) -
+                session.heartbeatIntervalMs,
+            )
+          : Promise.resolve(),
     );
     if (!gated) {
       this.log.warn('kafkajs internals not found: rejoins are not held for the rebalance drain');
