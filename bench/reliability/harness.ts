@@ -83,13 +83,23 @@ export class Cluster {
     if (existsSync(this.home)) rmSync(this.home, { recursive: true, force: true });
   }
 
+  /**
+   * Runs `work` with an admin client; a retriable error (a topic created a moment ago that
+   * its leader does not know yet, a broker restarting) runs it again, for up to 30 s.
+   */
   async withAdmin<T>(work: (admin: Admin) => Promise<T>): Promise<T> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      return await work(admin);
-    } finally {
-      await admin.disconnect();
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const admin = this.kafka.admin();
+      try {
+        await admin.connect();
+        return await work(admin);
+      } catch (error) {
+        if (!(error as { retriable?: boolean }).retriable || Date.now() > deadline) throw error;
+        await sleep(500);
+      } finally {
+        await admin.disconnect().catch(() => {});
+      }
     }
   }
 
@@ -110,7 +120,12 @@ export class Cluster {
           metadata.topics.every(
             (t) => t.partitions.length === partitions && t.partitions.every((p) => p.leader >= 0),
           );
-        if (ready) return;
+        // Listing offsets is what fails longest on a fresh broker ("not the leader").
+        if (
+          ready &&
+          (await Promise.all(topics.map((t) => admin.fetchTopicOffsets(t))).catch(() => false))
+        )
+          return;
         if (Date.now() > deadline)
           throw new Error(`topics ${topics.join(', ')}: no leaders in 30 s`);
         await sleep(100);
