@@ -49,6 +49,7 @@
  */
 
 // Building and running
+export { AckWaiters } from './ack-waiters';
 export type {
   ConnectorDeps,
   DeadLetterSettings,

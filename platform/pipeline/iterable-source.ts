@@ -1,5 +1,6 @@
 import { type Dispatcher, Producer } from '../../stages/index';
 import type { Acknowledger, Message, MessageStatus } from '../message/message';
+import { AckWaiters } from './ack-waiters';
 import type { PipelineSource, SourceDrainReport, SourceListener } from './pipeline-source';
 
 /** Options of {@link iterableSource}. */
@@ -102,7 +103,7 @@ class IterableStage extends Producer<Message> {
   private flushQueued = false;
   private handedOut = 0;
   private acknowledged = 0;
-  private readonly waiters = new Set<() => void>();
+  private readonly waiters = new AckWaiters();
 
   constructor(
     items: AsyncIterable<unknown> | Iterable<unknown>,
@@ -122,7 +123,7 @@ class IterableStage extends Producer<Message> {
       ack: (successful, failed) => {
         this.acknowledged += successful.length + failed.length;
         options.onAck?.(successful, failed);
-        for (const waiter of this.waiters) waiter();
+        this.waiters.notify();
       },
     };
   }
@@ -159,7 +160,7 @@ class IterableStage extends Producer<Message> {
       this.closing = true;
       if (this.status === 'running') this.sendInfo(CLOSE);
     }
-    const drained = await this.acknowledgedWithin(timeoutMs);
+    const drained = await this.waiters.until(() => this.acknowledged >= this.handedOut, timeoutMs);
     return { drained, unacknowledged: this.handedOut - this.acknowledged };
   }
 
@@ -211,23 +212,6 @@ class IterableStage extends Producer<Message> {
     setImmediate(() => {
       this.flushQueued = false;
       if (this.status === 'running') this.sendInfo(FLUSH);
-    });
-  }
-
-  private acknowledgedWithin(timeoutMs: number): Promise<boolean> {
-    if (this.acknowledged >= this.handedOut) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiters.delete(waiter);
-        resolve(false);
-      }, timeoutMs);
-      const waiter = () => {
-        if (this.acknowledged < this.handedOut) return;
-        clearTimeout(timer);
-        this.waiters.delete(waiter);
-        resolve(true);
-      };
-      this.waiters.add(waiter);
     });
   }
 }

@@ -1,4 +1,5 @@
 import type { Acknowledger, Message } from '../../message/message';
+import { AckWaiters } from '../../pipeline/index';
 import type { AssignmentRegistry } from './assignment-registry';
 import type { OffsetTracker } from './offset-tracker';
 import type { PartitionState } from './partition-state';
@@ -15,7 +16,7 @@ export class AckSettlement {
     ack: (successful, failed) => this.settle(successful, failed),
   };
   /** Drains in progress (a rebalance's and a stop's can overlap), told of every ack. */
-  private readonly waiters = new Set<() => void>();
+  private readonly waiters = new AckWaiters();
 
   constructor(
     private readonly registry: AssignmentRegistry,
@@ -25,26 +26,13 @@ export class AckSettlement {
 
   /** Resolves true once nothing is in flight, false after `timeoutMs`. */
   waitForAcks(timeoutMs: number): Promise<boolean> {
-    if (this.registry.inFlight() <= 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiters.delete(waiter);
-        resolve(false);
-      }, timeoutMs);
-      const waiter = () => {
-        if (this.registry.inFlight() > 0) return;
-        clearTimeout(timer);
-        this.waiters.delete(waiter);
-        resolve(true);
-      };
-      this.waiters.add(waiter);
-    });
+    return this.waiters.until(() => this.registry.inFlight() <= 0, timeoutMs);
   }
 
   private settle(successful: readonly Message[], failed: readonly Message[]): void {
     this.markDone(successful);
     this.markDone(failed);
-    for (const waiter of this.waiters) waiter();
+    this.waiters.notify();
     this.onSettled();
   }
 
