@@ -291,7 +291,11 @@ function withReadiness(telemetry: Telemetry, setReady: (ready: boolean) => void)
   });
 }
 
-/** Validates the options and builds the pipeline (not started). */
+/**
+ * Validates the options and builds the pipeline (not started). Ends given as options objects
+ * (Kafka source or sink options, a dead-letter topic without `send`, `repartition`) need
+ * `deps.connectors`: `createPipeline` of `kafka-stages` (platform/kafka) passes Kafka's.
+ */
 export function createPipeline(options: PipelineOptions, deps?: PipelineDependencies): Pipeline {
   return new Pipeline(options, deps);
 }
