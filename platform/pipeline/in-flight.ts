@@ -70,6 +70,7 @@ export class InFlightLedger {
   track(inner: Dispatcher<Message>, from: Holding | undefined): Dispatcher<Message> {
     return new TrackingDispatcher(inner, (key, events) => {
       const to = this.holdingOf(key);
+      if (!from && !to) return;
       for (const m of events) {
         from?.messages.delete(m);
         to?.messages.add(m);

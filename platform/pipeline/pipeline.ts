@@ -3,7 +3,7 @@ import type { Message } from '../message/message';
 import { noopTelemetry, type Telemetry } from '../telemetry/telemetry';
 import type { BatchSizes } from './batch-accumulator';
 import type { RepartitionHop } from './connectors';
-import { PipelineOptionsError } from './errors';
+import { PipelineOptionsError, PipelineStateError } from './errors';
 import {
   type PipelineOptions,
   type ValidPipelineOptions,
@@ -11,6 +11,7 @@ import {
 } from './options';
 import { type PipelineDependencies, PipelinePart, type PipelineStopReport } from './pipeline-part';
 import type { PipelineSource } from './pipeline-source';
+import { checkConcurrency } from './supervised-stages';
 import type { Topology } from './topology';
 
 export type { PipelineDependencies, PipelineStopReport } from './pipeline-part';
@@ -239,8 +240,22 @@ export class Pipeline {
    * pipeline is not running.
    */
   setProcessorConcurrency(concurrency: number): Promise<void> {
-    const part = this.tunableProcessors() ?? this.parts[0]!;
-    return part.topology.supervised.setConcurrency(concurrency);
+    const part = this.tunableProcessors();
+    if (part || !this.hop)
+      return (part ?? this.parts[0]!).topology.supervised.setConcurrency(concurrency);
+    // Around a repartition hop the reasons are the parts', the first one's set by the hop.
+    checkConcurrency(`Pipeline '${this.name}'`, concurrency);
+    const why = this.parts.map((p, i) => {
+      const supervised = p.topology.supervised;
+      if (supervised.concurrency() === null)
+        return `part '${p.name}' has a stateful stage in place of processors`;
+      return i === 0 && !this.options.processors.partitionBy
+        ? `part '${p.name}' keeps each input partition on one processor, so that the repartition hop writes it in order`
+        : `part '${p.name}': ${supervised.concurrencyFixed()}`;
+    });
+    throw new PipelineStateError(
+      `Pipeline '${this.name}': no part's processors can change their number at run time: ${why.join('; ')}`,
+    );
   }
 
   /** Every stage's counters, part by part, source first. */

@@ -227,6 +227,7 @@ export class SupervisedStages {
     this.sizes.set(batcher, next);
     const stage = this.live.get(this.batcherId(batcher)) as BatcherStage | undefined;
     stage?.resize(next);
+    this.log.info({ stage: this.batcherId(batcher), ...next }, 'batcher resized');
   }
 
   /**
@@ -236,7 +237,7 @@ export class SupervisedStages {
    */
   setConcurrency(concurrency: number): Promise<void> {
     const who = `Pipeline '${this.blueprint.part}'`;
-    checkInteger(who, 'processors.concurrency', concurrency, CONCURRENCY_MAX);
+    checkConcurrency(who, concurrency);
     const processors = this.blueprint.processors;
     if (!processors) {
       throw new PipelineStateError(
@@ -371,6 +372,11 @@ export class SupervisedStages {
       this.settings.ledger.crashed(holding, reason);
     });
   }
+}
+
+/** Throws a {@link PipelineOptionsError} unless `value` is a concurrency (1 to 1024). */
+export function checkConcurrency(who: string, value: unknown): void {
+  checkInteger(who, 'processors.concurrency', value, CONCURRENCY_MAX);
 }
 
 function checkInteger(who: string, path: string, value: unknown, max: number): void {
