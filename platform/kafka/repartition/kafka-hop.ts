@@ -161,9 +161,18 @@ export function buildKafkaHop(
     // On stop, what the stateful stage holds (open windows) is never acknowledged: wait only
     // for results in flight, then leave it to be read again after a restart.
     shutdownTimeoutMs: 3_000,
-    ...(delivery.exactlyOnce ? { commits: 'external' } : {}),
+    // Exactly once, offsets go in the window stage's transactions; at least once, the source
+    // commits them with the stage's checkpoint beside (see CheckpointStore.use): without it,
+    // a restart would aggregate again inputs of windows already delivered (partial copies).
+    ...(delivery.exactlyOnce
+      ? { commits: 'external' }
+      : { commitMetadata: (_t: string, p: number, o: number) => checkpointOf?.(p, o) }),
   } as KafkaSourceOptionsInput;
+  let checkpointOf: ((partition: number, offset: number) => string) | undefined;
   const checkpoints: CheckpointStore = {
+    use(checkpoint) {
+      checkpointOf = checkpoint;
+    },
     async load(partitions) {
       const admin = kafka.admin();
       await admin.connect();

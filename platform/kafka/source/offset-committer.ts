@@ -4,8 +4,21 @@ import type { PartitionState } from './partition-state';
 
 /** The offsets of one commit request, in kafkajs's shape. */
 export interface CommitRequest {
-  readonly topics: { topic: string; partitions: { partition: number; offset: string }[] }[];
+  readonly topics: {
+    topic: string;
+    partitions: { partition: number; offset: string; metadata?: string }[];
+  }[];
 }
+
+/**
+ * The metadata to store with the committed `offset` of a partition (Kafka keeps it beside
+ * the offset and returns it with the committed offsets), or undefined for none.
+ */
+export type CommitMetadata = (
+  topic: string,
+  partition: number,
+  offset: number,
+) => string | undefined;
 
 /**
  * Sends one commit request, once (no retry), in the consumer's current group generation.
@@ -55,6 +68,8 @@ export class OffsetCommitter {
     private readonly onCommitted: (offsets: readonly CommittedOffset[]) => void = () => {},
     /** A commit failed; `generation` is the one it was sent in. */
     private readonly onRejected: (error: unknown, generation: number) => void = () => {},
+    /** What to store with a partition's committed offset (the commit metadata), if anything. */
+    private readonly metadataOf?: CommitMetadata,
   ) {}
 
   /** Starts a commit unless one is running. */
@@ -91,7 +106,14 @@ export class OffsetCommitter {
     const request: CommitRequest = {
       topics: [...byTopic].map(([topic, list]) => ({
         topic,
-        partitions: list.map((e) => ({ partition: e.state.partition, offset: String(e.offset) })),
+        partitions: list.map((e) => {
+          const metadata = this.metadataOf?.(topic, e.state.partition, e.offset);
+          return {
+            partition: e.state.partition,
+            offset: String(e.offset),
+            ...(metadata === undefined ? {} : { metadata }),
+          };
+        }),
       })),
     };
     const topics = [...byTopic.keys()];

@@ -1,6 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import { z } from 'zod';
 import { clientOptionsSchema } from '../client/client-options';
+import type { CommitMetadata } from './offset-committer';
 
 const MiB = 1024 * 1024;
 
@@ -105,6 +106,15 @@ export const kafkaSourceOptionsSchema = z
      * exactly-once processing), reading `committable()`.
      */
     commits: z.enum(['auto', 'external']).default('auto'),
+    /**
+     * What the source stores with each committed offset (Kafka's commit metadata), given
+     * the topic, partition and offset: a stateful stage's checkpoint, say. Default none.
+     */
+    commitMetadata: z
+      .custom<CommitMetadata>((v) => typeof v === 'function', {
+        error: 'a function (topic, partition, offset) => string | undefined',
+      })
+      .optional(),
     /** How long a rebalance waits for handed-out messages to be acknowledged before committing. */
     rebalanceDrainTimeoutMs: z.number().int().nonnegative().default(5_000),
     /** How long stop() waits for handed-out messages to be acknowledged. */

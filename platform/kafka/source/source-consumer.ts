@@ -146,6 +146,7 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
           this.beginRevocation('commit');
         }
       },
+      this.options.commitMetadata,
     );
   }
 

@@ -39,6 +39,12 @@ interface Checkpoint {
 export interface CheckpointStore {
   /** The metadata committed with each partition's offset, for the given partitions. */
   load(partitions: readonly number[]): Promise<ReadonlyMap<number, string>>;
+  /**
+   * At least once: the stage hands over how to checkpoint the offset its source is about
+   * to commit (`checkpoint(partition, offset)`), and the store has the source commit it
+   * beside the offset. (Exactly once, the stage writes its checkpoints in its transactions.)
+   */
+  use?(checkpoint: (partition: number, offset: number) => string): void;
 }
 
 export interface StatefulStageSettings {
@@ -120,6 +126,7 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
   ) {
     super(options);
     this.now = settings.now ?? Date.now;
+    if (!settings.transactional) settings.checkpoints?.use?.((p, o) => this.checkpoint(p, o));
   }
 
   override init(): void {
