@@ -5,6 +5,17 @@
 
 // The stages core, as a namespace: `stages.Producer`, `stages.Consumer`, …
 export * as stages from '../stages/index';
+// The one error model: the base class of every error, the closed set of codes, and the
+// one formatter of option problems (README "Error codes")
+export {
+  ERROR_CODES,
+  type ErrorCode,
+  formatOptionProblem,
+  InternalError,
+  InvalidArgumentError,
+  KafkaStagesError,
+  type OptionProblem,
+} from '../stages/index';
 // Operator actions: pause/resume, batch sizes and concurrency at run time, behind a token
 // (mounted by passing `control` to startHttpServer; `kafka-stages ctl` talks to it)
 export {

@@ -1,4 +1,5 @@
 import { CallTimeoutError, describeValue, InvalidOptionError } from './errors';
+import { InvalidArgumentError } from './kafka-stages-error';
 
 /**
  * Who made a `stage.call`: the second argument of `handleCall`. Keep it to reply later
@@ -106,7 +107,7 @@ export function readCallResult<Out>(result: unknown): {
       };
     }
   }
-  throw new TypeError(
+  throw new InvalidArgumentError(
     `returned ${describeValue(result)}; expected { reply, events? } or { noreply: true, events? }`,
   );
 }

@@ -9,6 +9,7 @@ import {
 } from './call';
 import type { DispatchContext, Dispatcher, DispatchKey } from './dispatchers/dispatcher';
 import { describeValue, HandlerError, StageNotRunningError, SubscriptionError } from './errors';
+import { InvalidArgumentError } from './kafka-stages-error';
 import { chain, type Emitted, type MaybePromise } from './maybe-promise';
 import { Queue } from './queue';
 import type { DemandMode, DiscardReporter, StageConfig } from './stage-options';
@@ -125,7 +126,7 @@ export abstract class Emitter<In, Out> extends Actor {
     const { from, reply } = opened;
     this.post(() => {
       this.runningHandler = 'handleCall';
-      if (!this.handleCall) throw new TypeError('the stage has no handleCall');
+      if (!this.handleCall) throw new InvalidArgumentError('the stage has no handleCall');
       return chain(this.handleCall(request, from), (result) => {
         const answer = readCallResult<Out>(result);
         this.emitEvents(answer.events);
@@ -143,7 +144,7 @@ export abstract class Emitter<In, Out> extends Actor {
   cast(request: unknown): void {
     this.post(() => {
       this.runningHandler = 'handleCast';
-      if (!this.handleCast) throw new TypeError('the stage has no handleCast');
+      if (!this.handleCast) throw new InvalidArgumentError('the stage has no handleCast');
       return chain(this.handleCast(request), (events) => this.emitEvents(events));
     });
   }
@@ -354,7 +355,9 @@ export abstract class Emitter<In, Out> extends Actor {
       throw new HandlerError(
         this.name,
         this.runningHandler,
-        new TypeError(`returned ${describeValue(events)}; expected an array of events or nothing`),
+        new InvalidArgumentError(
+          `returned ${describeValue(events)}; expected an array of events or nothing`,
+        ),
       );
     }
     const length = events.length;

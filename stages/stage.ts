@@ -6,6 +6,7 @@ import {
   StageNotRunningError,
   SubscriptionError,
 } from './errors';
+import { InvalidArgumentError } from './kafka-stages-error';
 import { chain, type Emitted, isThenable, type MaybePromise } from './maybe-promise';
 import { Queue } from './queue';
 import { parseSubscribeOptions, type StageConfig } from './stage-options';
@@ -241,7 +242,7 @@ export abstract class Stage<In, Out> extends Emitter<In, Out> implements Source<
         throw new HandlerError(
           this.name,
           'handleSubscribe',
-          new TypeError(
+          new InvalidArgumentError(
             `returned ${describeValue(answer)}; expected 'automatic', 'manual' or nothing`,
           ),
         );

@@ -1,5 +1,6 @@
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import pretty from 'pino-pretty';
+import { formatOptionProblem, KafkaStagesError } from '../../stages/index';
 
 export type { Logger } from 'pino';
 
@@ -34,6 +35,11 @@ export const REDACTED_PATHS: readonly string[] = (() => {
   return [...paths, 'headers.authorization', 'req.headers.authorization', 'authorization'];
 })();
 
+/** The log settings were refused (a level pino does not know). */
+export class LogOptionsError extends KafkaStagesError {
+  readonly code = 'LOG_OPTIONS_INVALID';
+}
+
 const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
 
 /**
@@ -43,8 +49,12 @@ const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'sil
 export function createLogger(settings: LoggerSettings = {}): Logger {
   const level = settings.level ?? process.env.LOG_LEVEL ?? 'info';
   if (!LEVELS.has(level)) {
-    throw new Error(
-      `log level '${level}' is not one of ${[...LEVELS].join(', ')} (set LOG_LEVEL or --log-level)`,
+    throw new LogOptionsError(
+      formatOptionProblem('log', {
+        path: 'level',
+        value: level,
+        allowed: `one of ${[...LEVELS].join(', ')} (set LOG_LEVEL or --log-level)`,
+      }),
     );
   }
   const envFormat = process.env.LOG_FORMAT;

@@ -1,3 +1,4 @@
+import { InternalError } from '../../stages/index';
 import type { Acknowledger, Message } from '../message/message';
 
 /** How a set of test messages ended: the ones delivered and the ones given up on. */
@@ -39,7 +40,7 @@ export class TestAcknowledger implements Acknowledger {
     for (const m of [...successful, ...failed]) {
       if (this.seen.has(m)) {
         this.reject(
-          new Error(
+          new InternalError(
             `message at offset ${m.offset} of ${m.topic}/${m.partition} was acknowledged twice`,
           ),
         );

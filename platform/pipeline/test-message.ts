@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../../stages/index';
 import type { Acknowledger, Message, MessageHeaders } from '../message/message';
 import { TestAcknowledger } from './test-acknowledger';
 
@@ -39,7 +40,9 @@ export function acknowledgerOf(messages: Message | readonly Message[]): TestAckn
   const first = Array.isArray(messages) ? messages[0] : messages;
   const acknowledger = (first as Message | undefined)?.acknowledger;
   if (!(acknowledger instanceof TestAcknowledger)) {
-    throw new TypeError('acknowledgerOf: these messages were not made by testMessage/testBatch');
+    throw new InvalidArgumentError(
+      'acknowledgerOf: these messages were not made by testMessage/testBatch',
+    );
   }
   return acknowledger;
 }

@@ -104,10 +104,10 @@ export async function restartLocalBroker(
   if (notReady) {
     await stop();
     const why = notReady.kind === 'failed' ? notReady.reason : `not ready: ${notReady.lastError}`;
-    const Failure = notReady.kind === 'failed' ? BrokerStartError : BrokerStartTimeoutError;
-    throw new Failure(
-      `local broker: restart on ${bootstrap} failed: ${why}; last lines of ${logFile}:\n${logTail(logFile)}`,
-    );
+    const message = `local broker: restart on ${bootstrap} failed: ${why}; last lines of ${logFile}:\n${logTail(logFile)}`;
+    throw notReady.kind === 'failed'
+      ? new BrokerStartError(message)
+      : new BrokerStartTimeoutError(message);
   }
   wrapper.unref();
   const onExit = () => {

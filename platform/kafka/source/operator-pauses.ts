@@ -1,3 +1,5 @@
+import { KafkaStagesError } from '../../../stages/index';
+
 /**
  * What an operator paused: the whole source, whole topics, or single partitions.
  * `topic` absent means every topic; `partition` absent means every partition of `topic`.
@@ -8,7 +10,8 @@ export interface PauseScope {
 }
 
 /** Why a resume cannot release a partition: a wider pause still holds it. */
-export class WiderPauseHolds extends Error {
+export class WiderPauseHolds extends KafkaStagesError {
+  readonly code = 'CONTROL_CONFLICT';
   constructor(
     readonly scope: PauseScope,
     readonly holding: PauseScope,
@@ -17,7 +20,6 @@ export class WiderPauseHolds extends Error {
       `${describeScope(scope)} is paused as part of ${describeScope(holding)}: resume ` +
         `${describeScope(holding)} (${JSON.stringify(holding)}) instead`,
     );
-    this.name = 'WiderPauseHolds';
   }
 }
 

@@ -1,6 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { type Context, context } from '@opentelemetry/api';
-import { ProducerConsumer, type ProducerConsumerOptions } from '../../../stages/index';
+import {
+  InvalidArgumentError,
+  ProducerConsumer,
+  type ProducerConsumerOptions,
+} from '../../../stages/index';
 import type { Message } from '../../message/message';
 import type { Telemetry } from '../../telemetry/telemetry';
 import { acknowledge } from '../acknowledge';
@@ -331,7 +335,7 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
     const done = new Map<number, Message[]>();
     for (const r of result.emit) {
       if (r.partition === undefined) {
-        throw new Error(
+        throw new InvalidArgumentError(
           `stateful stage '${this.name}': a result without its input partition cannot be written exactly once`,
         );
       }

@@ -101,12 +101,15 @@ export class RemoteWriteSink {
       try {
         items.push({ message, samples: this.samplesOf(message) });
       } catch (error) {
-        const cause = error instanceof Error ? error : new Error(String(error));
-        markFailed(
-          message,
-          REMOTE_WRITE_REASONS.invalid,
-          new RemoteWriteInvalidSampleError(cause.message, { cause }),
-        );
+        // samplesOf is the user's: what it throws becomes the cause of the sink's own error.
+        const invalid =
+          error instanceof RemoteWriteInvalidSampleError
+            ? error
+            : new RemoteWriteInvalidSampleError(
+                error instanceof Error ? error.message : String(error),
+                { cause: error },
+              );
+        markFailed(message, REMOTE_WRITE_REASONS.invalid, invalid);
       }
     }
     for (const chunk of chunks(items, this.options.maxSamplesPerRequest)) await this.deliver(chunk);
@@ -255,22 +258,26 @@ export const defaultSamplesOf: SamplesOf = (message) => {
 function checkSample(value: unknown, index: number): void {
   const where = `sample ${index}`;
   if (typeof value !== 'object' || value === null) {
-    throw new TypeError(
+    throw new RemoteWriteInvalidSampleError(
       `${where} is ${value === null ? 'null' : typeof value}, not {name, value, timestamp, labels}`,
     );
   }
   const s = value as Record<string, unknown>;
-  if (typeof s.name !== 'string' || s.name === '') throw new TypeError(`${where} has no name`);
+  if (typeof s.name !== 'string' || s.name === '') {
+    throw new RemoteWriteInvalidSampleError(`${where} has no name`);
+  }
   if (typeof s.value !== 'number')
-    throw new TypeError(`${where} (${s.name}) value is not a number`);
+    throw new RemoteWriteInvalidSampleError(`${where} (${s.name}) value is not a number`);
   if (typeof s.timestamp !== 'number' || !Number.isInteger(s.timestamp)) {
-    throw new TypeError(`${where} (${s.name}) timestamp is not an integer (ms)`);
+    throw new RemoteWriteInvalidSampleError(
+      `${where} (${s.name}) timestamp is not an integer (ms)`,
+    );
   }
   if (typeof s.labels !== 'object' || s.labels === null) {
-    throw new TypeError(`${where} (${s.name}) labels is not an object`);
+    throw new RemoteWriteInvalidSampleError(`${where} (${s.name}) labels is not an object`);
   }
   for (const [k, v] of Object.entries(s.labels)) {
     if (typeof v !== 'string')
-      throw new TypeError(`${where} (${s.name}) label ${k} is not a string`);
+      throw new RemoteWriteInvalidSampleError(`${where} (${s.name}) label ${k} is not a string`);
   }
 }

@@ -1,3 +1,4 @@
+import { TransformRecordError } from '../errors';
 import type { Sample } from '../model/sample';
 import { STATISTICS, type Statistic } from '../window/aggregate';
 
@@ -17,17 +18,20 @@ const STATS = new Set<string>(STATISTICS);
  */
 export function outputToSamples(value: unknown): Sample[] {
   const text = Buffer.isBuffer(value) ? value.toString('utf8') : value;
-  if (typeof text !== 'string') throw new TypeError('an output record must be JSON text');
+  if (typeof text !== 'string')
+    throw new TransformRecordError('an output record must be JSON text');
   const o = JSON.parse(text) as Record<string, unknown>;
   if (typeof o !== 'object' || o === null || typeof o.name !== 'string') {
-    throw new TypeError('an output record must be a JSON object with a name');
+    throw new TransformRecordError('an output record must be a JSON object with a name');
   }
   const labels = (o.labels ?? {}) as Record<string, string>;
   if (typeof o.value === 'number' && typeof o.timestamp === 'number') {
     return [{ name: o.name, value: o.value, timestamp: o.timestamp, labels }];
   }
   if (typeof o.end !== 'number') {
-    throw new TypeError(`output record ${o.name} is neither a sample nor a window result`);
+    throw new TransformRecordError(
+      `output record ${o.name} is neither a sample nor a window result`,
+    );
   }
   const samples: Sample[] = [];
   for (const key of Object.keys(o)) {

@@ -1,3 +1,4 @@
+import { formatOptionProblem } from '../../../../stages/index';
 import type { ClientOptionsInput } from '../../../kafka/client/client-options';
 import { type Message, markFailed, rejectPart } from '../../../message/message';
 import type { PipelineOptions, SinkObject } from '../../../pipeline/options';
@@ -5,6 +6,7 @@ import type { RepartitionRecord } from '../../../pipeline/repartition/repartitio
 import type { Telemetry } from '../../../telemetry/telemetry';
 import { compilePlan } from '../config/compile-plan';
 import type { TransformConfig } from '../config/config-schema';
+import { TransformConfigError } from '../errors';
 import { prepareRecord } from '../prepare';
 import type { TransformCounts } from '../transformer';
 import { routingKey } from './routing-key';
@@ -148,7 +150,12 @@ export function transformPipelineOptions(
 
 /** The output topic; the schema requires it with the kafka sink. */
 function outputTopic(config: TransformConfig): string {
-  if (config.output.topic === undefined)
-    throw new Error('output.topic is required with sink kafka');
+  if (config.output.topic === undefined) {
+    const path = 'output.topic';
+    const problem = { path, is: 'missing', allowed: 'a topic name (the kafka sink needs one)' };
+    throw new TransformConfigError([
+      { path, message: formatOptionProblem('metrics-transform config', problem) },
+    ]);
+  }
   return config.output.topic;
 }

@@ -1,3 +1,5 @@
+import { InvalidArgumentError } from '../../../../stages/index';
+
 /**
  * A quantile sketch in the manner of DDSketch (Masson, Rim, Lee, VLDB 2019): values are
  * counted in logarithmic buckets, so any quantile it returns is within a relative error
@@ -26,7 +28,7 @@ export class DDSketch {
 
   constructor(alpha = 0.01, minValue = 1e-9) {
     if (!(alpha > 0 && alpha < 1))
-      throw new RangeError(`DDSketch: alpha ${alpha} is not in (0, 1)`);
+      throw new InvalidArgumentError(`DDSketch: alpha ${alpha} is not in (0, 1)`);
     this.alpha = alpha;
     this.minValue = minValue;
     this.gamma = (1 + alpha) / (1 - alpha);
@@ -52,7 +54,9 @@ export class DDSketch {
 
   /** Adds every count of `other` (same alpha) into this sketch. */
   merge(other: DDSketch): void {
-    if (other.alpha !== this.alpha) throw new RangeError('DDSketch: cannot merge different alphas');
+    if (other.alpha !== this.alpha) {
+      throw new InvalidArgumentError('DDSketch: cannot merge different alphas');
+    }
     for (const [i, c] of other.positive) this.positive.set(i, (this.positive.get(i) ?? 0) + c);
     for (const [i, c] of other.negative) this.negative.set(i, (this.negative.get(i) ?? 0) + c);
     this.zeros += other.zeros;

@@ -1,3 +1,5 @@
+import { InternalError } from '../../../../stages/index';
+
 /**
  * Counts, per input handle (a Kafka message, an offset…), how many things still hold it:
  * open windows its samples went into, plus the caller while it is still adding samples.
@@ -20,7 +22,8 @@ export class AckTracker<H> {
    */
   release(handle: H): boolean {
     const n = this.holds.get(handle);
-    if (n === undefined) throw new Error('AckTracker: release of a handle that is not held');
+    if (n === undefined)
+      throw new InternalError('AckTracker: release of a handle that is not held');
     if (n === 1) {
       this.holds.delete(handle);
       return true;
