@@ -47,10 +47,23 @@ export class TransactionalProducers {
     return `${this.prefix}-${topic}-${partition}`;
   }
 
-  /** Initialises the producers of newly owned partitions now: earlier owners are fenced. */
+  /**
+   * A new assignment: initialises a fresh producer for each of its partitions now, so that
+   * whoever owned them before (another instance, or this one in the assignment that just
+   * ended) is fenced before this one writes. A producer kept from an earlier assignment is
+   * replaced, not reused: another instance may have owned the partition in between and
+   * fenced it, and a fenced producer of a partition this instance owns again would refuse
+   * every transaction while the work went on.
+   */
   async prepare(partitions: readonly { topic: string; partition: number }[]): Promise<void> {
     if (this.closed) return;
-    await Promise.all(partitions.map((p) => this.producer(this.idOf(p.topic, p.partition))));
+    await Promise.all(
+      partitions.map(async (p) => {
+        const id = this.idOf(p.topic, p.partition);
+        await this.drop(id);
+        await this.producer(id);
+      }),
+    );
   }
 
   /**
@@ -63,7 +76,8 @@ export class TransactionalProducers {
     work: (transaction: Transaction) => Promise<void>,
   ): Promise<void> {
     const id = this.idOf(topic, partition);
-    const producer = await this.producer(id);
+    const used = this.producer(id);
+    const producer = await used;
     let transaction: Transaction | undefined;
     try {
       transaction = await producer.transaction();
@@ -72,7 +86,7 @@ export class TransactionalProducers {
     } catch (error) {
       if (transaction?.isActive()) await transaction.abort().catch(() => undefined);
       if (fenced(error)) {
-        await this.drop(id);
+        await this.drop(id, used);
         this.log.warn(
           { transactionalId: id },
           'producer fenced: another instance owns the partition now',
@@ -82,7 +96,7 @@ export class TransactionalProducers {
         });
       }
       // The producer's state after a failed transaction is unclear: start a fresh one.
-      await this.drop(id);
+      await this.drop(id, used);
       // An aborted transaction left nothing visible, so trying again is always safe (the
       // broker may still be completing the previous one: CONCURRENT_TRANSACTIONS); only a
       // refusal of the id itself will not change by waiting.
@@ -177,8 +191,10 @@ export class TransactionalProducers {
     return p;
   }
 
-  private async drop(id: string): Promise<void> {
+  /** Disconnects the producer of `id` (only if it is still `only`, when given). */
+  private async drop(id: string, only?: Promise<Producer>): Promise<void> {
     const p = this.producers.get(id);
+    if (only && p !== only) return;
     this.producers.delete(id);
     const producer = await p?.catch(() => undefined);
     await producer?.disconnect().catch(() => undefined);

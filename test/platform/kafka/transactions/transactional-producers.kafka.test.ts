@@ -52,6 +52,29 @@ describe('TransactionalProducers (real broker)', () => {
     expect(all.map((m) => String(m.value))).toEqual(['from the owner']);
   }, 120_000);
 
+  it('an instance that gets a partition back writes again (its producer from before was fenced meanwhile)', async () => {
+    const topic = uniqueName('txn-back');
+    await createTopic(topic, 1);
+    const prefix = uniqueName('txn-back-app');
+    const x = new TransactionalProducers(newKafka(), prefix, log);
+    const y = new TransactionalProducers(newKafka(), prefix, log);
+    defer(() => x.stop());
+    defer(() => y.stop());
+    const write = (owner: TransactionalProducers, value: string) =>
+      owner.run(topic, 0, async (txn) => {
+        await txn.send({ topic, messages: [{ value }] });
+      });
+    await x.prepare([{ topic, partition: 0 }]);
+    await write(x, 'x1');
+    await y.prepare([{ topic, partition: 0 }]); // a rebalance gives it to y…
+    await write(y, 'y1');
+    await x.prepare([{ topic, partition: 0 }]); // …and the next one back to x
+    await write(x, 'x2');
+    await expect(write(y, 'y2')).rejects.toBeInstanceOf(KafkaFencedError);
+    const seen = await consumeAll(topic, 3, { timeoutMs: 30_000 });
+    expect(seen.map((m) => String(m.value))).toEqual(['x1', 'y1', 'x2']);
+  }, 120_000);
+
   it('check() names the transaction log when the cluster cannot run transactions', async () => {
     // One broker whose transaction log wants three replicas: it can never be created.
     const broker = await startLocalBroker({
