@@ -1,4 +1,4 @@
-import { type Dispatcher, Producer } from '../../stages/index';
+import { type Dispatcher, formatOptionProblem, Producer } from '../../stages/index';
 import type { Message } from '../message/message';
 import type { ConnectorDeps, Lifecycle, PipelineConnectors } from './connectors';
 import type { Sink } from './deliver-batch';
@@ -27,13 +27,17 @@ function connectorsFor(
 ): PipelineConnectors {
   if (deps.connectors) return deps.connectors;
   throw new PipelineOptionsError(
-    `Pipeline '${options.name}': ${path} is ${given}, which only a connector can build, and this pipeline has none; allowed: ${path} as ${
-      path === 'source'
-        ? 'a producer stage, a PipelineSource, an (async) iterable or a function ({ name, dispatcher }) => stage'
-        : path.startsWith('sinks')
-          ? 'a function (messages, context) => Promise or an object with send(messages)'
-          : 'a function (records) => Promise'
-    }, or Kafka options with createPipeline from 'kafka-stages'`,
+    formatOptionProblem(`Pipeline '${options.name}'`, {
+      path,
+      is: `${given}, which only a connector can build, and this pipeline has none`,
+      allowed: `${path} as ${
+        path === 'source'
+          ? 'a producer stage, a PipelineSource, an (async) iterable or a function ({ name, dispatcher }) => stage'
+          : path.startsWith('sinks')
+            ? 'a function (messages, context) => Promise or an object with send(messages)'
+            : 'a function (records) => Promise'
+      }, or Kafka options with createPipeline from 'kafka-stages'`,
+    }),
     path,
   );
 }

@@ -1,4 +1,9 @@
-import type { Producer, StageStats, StopReason } from '../../stages/index';
+import {
+  formatOptionProblem,
+  type Producer,
+  type StageStats,
+  type StopReason,
+} from '../../stages/index';
 import type { Message } from '../message/message';
 import { noopTelemetry, type Telemetry } from '../telemetry/telemetry';
 import type { BatchSizes } from './batch-accumulator';
@@ -66,7 +71,11 @@ export class Pipeline {
     } else {
       if (!deps.connectors) {
         throw new PipelineOptionsError(
-          `Pipeline '${this.name}': repartition needs a connector that provides the hop's internal topic, and this pipeline has none; allowed: repartition with createPipeline from 'kafka-stages' and a Kafka source`,
+          formatOptionProblem(`Pipeline '${this.name}'`, {
+            path: 'repartition',
+            is: "set, but no connector provides the hop's internal topic",
+            allowed: "repartition with createPipeline from 'kafka-stages' and a Kafka source",
+          }),
           'repartition',
         );
       }
@@ -225,9 +234,11 @@ export class Pipeline {
     }
     const known = Object.keys(this.runtimeSettings().batchers);
     throw new PipelineOptionsError(
-      `Pipeline '${this.name}': option 'batcher' is ${JSON.stringify(name)}; allowed: one of its batchers: ${
-        known.map((b) => `'${b}'`).join(', ') || 'none'
-      }`,
+      formatOptionProblem(`Pipeline '${this.name}'`, {
+        path: 'batcher',
+        value: name,
+        allowed: `one of its batchers: ${known.map((b) => `'${b}'`).join(', ') || 'none'}`,
+      }),
       'batcher',
     );
   }

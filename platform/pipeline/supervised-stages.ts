@@ -1,4 +1,5 @@
 import {
+  formatOptionProblem,
   type Producer,
   type Source,
   type StopReason,
@@ -213,7 +214,11 @@ export class SupervisedStages {
     if (!current) {
       const known = [...this.sizes.keys()].map((b) => `'${b}'`).join(', ') || 'none';
       throw new PipelineOptionsError(
-        `${who}: option 'batcher' is '${batcher}'; allowed: one of its batchers: ${known}`,
+        formatOptionProblem(who, {
+          path: 'batcher',
+          value: batcher,
+          allowed: `one of its batchers: ${known}`,
+        }),
         'batcher',
       );
     }
@@ -383,7 +388,7 @@ function checkInteger(who: string, path: string, value: unknown, max: number): v
   if (value === undefined) return;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
     throw new PipelineOptionsError(
-      `${who}: option '${path}' is ${JSON.stringify(value) ?? String(value)}; allowed: an integer from 1 to ${max}`,
+      formatOptionProblem(who, { path, value, allowed: `an integer from 1 to ${max}` }),
       path,
     );
   }

@@ -125,7 +125,7 @@ describe('an async iterable as a pipeline source (no broker)', () => {
     expect(() =>
       createPipeline({ name: 'no-connector', source: { groupId: 'g', topics: ['t'] } }, { logger }),
     ).toThrow(
-      "Pipeline 'no-connector': source is an options object, which only a connector can build, and this pipeline has none; allowed: source as a producer stage, a PipelineSource, an (async) iterable or a function ({ name, dispatcher }) => stage, or Kafka options with createPipeline from 'kafka-stages'",
+      "Pipeline 'no-connector': option 'source' is an options object, which only a connector can build, and this pipeline has none; allowed: source as a producer stage, a PipelineSource, an (async) iterable or a function ({ name, dispatcher }) => stage, or Kafka options with createPipeline from 'kafka-stages'",
     );
   });
 });
