@@ -137,6 +137,24 @@ describe('the closed set of error codes', () => {
   });
 });
 
+describe('option problems', () => {
+  it('are written only by the one formatter (no hand-made copy of its shape)', () => {
+    const copies: string[] = [];
+    for (const { file, text } of SOURCES) {
+      if (file === path.join('stages', 'option-problem.ts')) continue;
+      // Code only: comments may show an example of the shape.
+      const code = text
+        .split('\n')
+        .filter((line) => !/^\s*(\*|\/\/|\/\*)/.test(line))
+        .join('\n');
+      for (const m of code.matchAll(/option '(?:\$\{[^}]+\}|[\w.[\]-]+)' is |: options are /g)) {
+        copies.push(`${file}: ${m[0]}`);
+      }
+    }
+    expect(copies).toEqual([]);
+  });
+});
+
 describe('every error the library throws is a KafkaStagesError', () => {
   const family = errorFamily();
 
