@@ -2,7 +2,7 @@
 // the same data and ports, or frozen; pipeline instances as child processes that can be
 // killed and restarted; and the reads and writes the scenarios measure with.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -236,10 +236,16 @@ export class Cluster {
         await sleep(500);
       }
     }
+    // A record is kept once per offset: a consumer that rejoins (the broker restarted) may be
+    // handed records again, which says nothing about what the topic holds.
+    const kept = new Set<string>();
     await consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
         for (const m of batch.messages) {
+          const at = `${batch.partition}:${m.offset}`;
+          if (kept.has(at)) continue;
+          kept.add(at);
           const headers: Record<string, string> = {};
           for (const [k, v] of Object.entries(m.headers ?? {})) headers[k] = String(v);
           records.push({ value: String(m.value), headers });
@@ -256,6 +262,27 @@ export class Cluster {
       },
       stop: () => consumer.disconnect(),
     };
+  }
+
+  /**
+   * Every committed record of `topic` (read_committed), once per offset, read to the end
+   * of every partition by a fresh consumer; open transactions hold it back (for up to their
+   * timeout, when the broker aborts them).
+   */
+  async readCommitted(topic: string, timeoutMs = 180_000): Promise<ReadRecord[]> {
+    const reader = await this.follow(topic);
+    try {
+      const deadline = Date.now() + timeoutMs;
+      while (!(await reader.caughtUp().catch(() => false))) {
+        if (Date.now() > deadline) {
+          throw new Error(`reading ${topic} (read_committed): not at its end in ${timeoutMs} ms`);
+        }
+        await sleep(500);
+      }
+      return [...reader.records];
+    } finally {
+      await reader.stop();
+    }
   }
 
   /** Every record of `topic`, read with a fresh group. */
@@ -334,11 +361,18 @@ export class Instance {
       env: { ...process.env, RELIABILITY_INSTANCE: JSON.stringify(config) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    // The instance's log (JSON lines on stderr): its tail explains an early exit.
+    // The instance's log (JSON lines on stderr): its tail explains an early exit; with
+    // RELIABILITY_LOGS=<dir>, all of it goes to <dir>/<instance>.log.
+    const logDir = process.env.RELIABILITY_LOGS;
+    const logFile = logDir
+      ? createWriteStream(path.join(logDir, `${config.name}.log`), { flags: 'a' })
+      : undefined;
     createInterface({ input: this.child.stderr! }).on('line', (line) => {
       this.stderr = `${this.stderr}${line}\n`.slice(-4_000);
+      logFile?.write(`${line}\n`);
       if (line.includes('"msg":"fenced')) this.fenced++;
     });
+    this.child.once('close', () => logFile?.end());
     this.exited = new Promise((resolve) =>
       this.child.once('exit', (code, signal) => resolve({ code, signal })),
     );

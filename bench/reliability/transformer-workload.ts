@@ -144,7 +144,16 @@ export const transformer: Workload = {
       if (same(w.result, e)) right.add(w.key);
       else problems.push(`partial window ${w.key}: count ${w.result.count} of ${e.count}`);
     }
-    if (deadLetters.length > 0) problems.push(`${deadLetters.length} dead letters`);
+    if (deadLetters.length > 0) {
+      const reasons = new Map<string, number>();
+      for (const d of deadLetters) {
+        const reason = d.headers['dlq.reason'] ?? 'unknown';
+        reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+      }
+      problems.unshift(
+        `${deadLetters.length} dead letters (${[...reasons].map(([r, n]) => `${r}: ${n}`).join(', ')})`,
+      );
+    }
     const lost = expected.size - right.size;
     if (problems.length > 5)
       problems.splice(5, problems.length - 5, `(${problems.length} problems)`);
@@ -171,7 +180,9 @@ export function transformerPipeline(config: InstanceConfig): WorkloadPipeline {
     unaggregated: 'drop',
     processing: 'exactly_once',
     output: { topic: config.output, format: 'json' },
-    dead_letter: { topic: config.deadLetter ?? `${config.input}-dead` },
+    // A late sample (one whose windows closed before it came) goes to the dead-letter
+    // topic, so that a row says why a window came out short.
+    dead_letter: { topic: config.deadLetter ?? `${config.input}-dead`, late_samples: true },
   });
   const options = transformPipelineOptions(transform, {
     client: { brokers: [...config.brokers], logLevel: 'nothing' },
