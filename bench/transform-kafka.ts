@@ -50,7 +50,10 @@ const EVENT_RATE = 5_000; // samples per second of event time in the preloaded i
 export interface KafkaBenchSettings {
   readonly samples: number;
   readonly rounds: number;
-  readonly latencyRate: number;
+  /** The variant of the latency runs (the goal's: hop-eos). */
+  readonly latencyVariant: Variant;
+  /** Offered rates of the latency runs, samples/s (the first is the goal's). */
+  readonly latencyRates: readonly number[];
   readonly latencySeconds: number;
   /** Directory for `node --cpu-prof` profiles of every variant's process, if set. */
   readonly cpuProfDir?: string;
@@ -70,6 +73,7 @@ export interface VariantRun {
 }
 
 export interface LatencyResult {
+  readonly variant: Variant;
   readonly offeredSamplesPerS: number;
   readonly seconds: number;
   readonly p50: number;
@@ -91,7 +95,8 @@ export interface KafkaBenchResult {
   readonly runs: VariantRun[];
   /** Why runs' windows differed from the first run's (empty: all equal). */
   readonly mismatches: string[];
-  readonly latency: LatencyResult | undefined;
+  /** One per offered rate, in the order given. */
+  readonly latency: LatencyResult[];
 }
 
 interface Input {
@@ -393,10 +398,10 @@ export async function kafkaBench(s: KafkaBenchSettings): Promise<KafkaBenchResul
         }
       }
     }
-    const latency =
-      s.latencySeconds > 0
-        ? await latencyRun(kafka, brokers, topicsFor('hop-eos', ''), s)
-        : undefined;
+    const latency: LatencyResult[] = [];
+    for (const rate of s.latencySeconds > 0 ? s.latencyRates : []) {
+      latency.push(await latencyRun(kafka, brokers, topicsFor(s.latencyVariant, ''), s, rate));
+    }
     return {
       brokers: provided.provider,
       samples: input.samples,
@@ -419,6 +424,7 @@ async function latencyRun(
   brokers: string[],
   base: PeerTopics,
   s: KafkaBenchSettings,
+  rate: number,
 ): Promise<LatencyResult> {
   const topics: PeerTopics = { ...base, input: `${base.pipeline}-in` };
   await createTopics(kafka, [
@@ -427,12 +433,15 @@ async function latencyRun(
     { topic: topics.deadLetter, partitions: 1 },
   ]);
   const reader = await readOutput(brokers, topics.output, `${topics.group}-reader`);
-  const child = startVariant('hop-eos', { brokers, topics, partitions: PARTITIONS }, s.cpuProfDir);
+  const child = startVariant(
+    s.latencyVariant,
+    { brokers, topics, partitions: PARTITIONS },
+    s.cpuProfDir,
+  );
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   try {
     await child.line('joined', 180_000);
     await producer.connect();
-    const rate = s.latencyRate;
     const total = Math.floor(rate * s.latencySeconds);
     const t0 = Date.now();
     const gen = new SampleGenerator({
@@ -468,10 +477,19 @@ async function latencyRun(
     }
     await queue;
     const last = scheduled(total - 1);
-    // The last windows that the live input closed: readable a moment after it.
-    await sleep(LATENESS_MS + 3_000);
+    // Until the pipeline has parsed every sample sent (it may have fallen behind), then until
+    // no new window became readable for 3 s: the windows the live input closed are out.
+    await child.progress(sent, 300_000);
+    await sleep(LATENESS_MS);
+    for (let seen = -1, stable = 0; stable < 3 && Date.now() - last < 300_000; ) {
+      const now = reader.windows.size;
+      stable = now === seen ? stable + 1 : 0;
+      seen = now;
+      await sleep(1_000);
+    }
     const l = windowLatency(reader.windows, t0, last, LATENESS_MS);
     return {
+      variant: s.latencyVariant,
       offeredSamplesPerS: rate,
       seconds: s.latencySeconds,
       ...l,
