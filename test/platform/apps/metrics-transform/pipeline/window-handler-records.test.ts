@@ -32,7 +32,7 @@ describe('WindowHandler with samplesOf', () => {
     const record = testMessage('raw', { partition: 0, offset: 0 });
     of.set(record, [sample('a', 1, 1_000), sample('b', 2, 2_000), sample('a', 4, 11_000)]);
 
-    const handled = handler.handle([record], 0);
+    const handled = handler.handle([record]);
     expect(handled.emit).toEqual([]);
     expect(handled.done).toEqual([]);
 
@@ -49,7 +49,7 @@ describe('WindowHandler with samplesOf', () => {
   it('marks a message without samples failed (dead-lettered), never done', () => {
     const handler = new WindowHandler(compilePlan(config), 'json', newCounts(), () => undefined);
     const record = testMessage('raw', { partition: 0, offset: 0 });
-    const handled = handler.handle([record], 0);
+    const handled = handler.handle([record]);
     expect(handled.done).toEqual([]);
     expect(record.status.kind).toBe('failed');
   });
