@@ -31,7 +31,7 @@ export class KafkaOptionsError extends KafkaStageError {
     message: string,
     /** `KafkaSource`, `KafkaSink`, `DeadLetterProducer`, `KafkaClient`. */
     readonly component: string,
-    /** Dotted key path of the offending option, `''` for the options object itself. */
+    /** Key path of the offending option as messages write it (`client.brokers[0]`), `''` for the whole. */
     readonly path: string,
     options?: { cause?: unknown },
   ) {

@@ -23,7 +23,7 @@ export class PipelineOptionsError extends PipelineError {
   readonly code = 'PIPELINE_OPTIONS_INVALID';
   constructor(
     message: string,
-    /** Dotted key path of the first problem, e.g. `batchers.default.batchSize`. */
+    /** Key path of the first problem as messages write it, e.g. `batchers.default.batchSize`. */
     readonly path: string,
   ) {
     super(message);

@@ -23,7 +23,7 @@ export class RemoteWriteOptionsError extends RemoteWriteError {
 
   constructor(
     message: string,
-    /** Dotted key path of the first problem, `''` for the options object itself. */
+    /** Key path of the first problem as messages write it, `''` for the whole. */
     readonly path: string,
   ) {
     super(message);
