@@ -122,6 +122,18 @@ export function buildKafkaHop(
   const outputProducers = delivery.exactlyOnce
     ? new TransactionalProducers(kafka, `${pipeline}-${options.step}`, logger)
     : undefined;
+  // After a commit that failed without an answer: is the group's offset there already?
+  const isCommitted = async (t: string, partition: number, offset: number): Promise<boolean> => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const [fetched] = await admin.fetchOffsets({ groupId, topics: [t] });
+      const at = fetched?.partitions.find((p) => p.partition === partition);
+      return at !== undefined && Number(at.offset) >= offset;
+    } finally {
+      await admin.disconnect();
+    }
+  };
   const writer = new RepartitionWriter({
     name: `${pipeline}.${options.step}.writer`,
     kafka,
@@ -137,6 +149,7 @@ export function buildKafkaHop(
             groupId,
             settle: (messages: readonly Message[]) =>
               firstSource?.settle(messages as readonly SourceMessage[]),
+            isCommitted,
             committed: (topic: string, partition: number, offset: number) =>
               firstSource?.committedExternally(topic, partition, offset),
           }),
@@ -198,32 +211,42 @@ export function buildKafkaHop(
             let committedOffset: number | undefined;
             // Not under a `commit` span: those start traces of their own, and the results' send
             // span must stay in the trace of the batch that closed their windows.
-            await outputProducers.run(topic, partition, async (txn) => {
-              if (records.length > 0) {
-                await telemetry.traceSend(outputTopic, records.length, (context) => {
-                  const messages = records.map((r) => {
-                    const headers: Record<string, string | Buffer> = { ...r.headers };
-                    telemetry.injectContext(headers, context);
-                    return { key: r.key, value: r.value, headers };
+            await outputProducers.run(
+              topic,
+              partition,
+              async (txn) => {
+                if (records.length > 0) {
+                  await telemetry.traceSend(outputTopic, records.length, (context) => {
+                    const messages = records.map((r) => {
+                      const headers: Record<string, string | Buffer> = { ...r.headers };
+                      telemetry.injectContext(headers, context);
+                      return { key: r.key, value: r.value, headers };
+                    });
+                    return txn.sendBatch({
+                      topicMessages: [{ topic: outputTopic, messages }],
+                      acks: -1,
+                    });
                   });
-                  return txn.sendBatch({
-                    topicMessages: [{ topic: outputTopic, messages }],
-                    acks: -1,
-                  });
+                }
+                const source = nextSource!;
+                if (done.length > 0) source.settle(done as readonly SourceMessage[]);
+                const offset = source.committable(topic, partition);
+                if (offset === undefined) return;
+                // kafkajs's types omit the metadata its TxnOffsetCommit request does write.
+                const committed = { partition, offset: String(offset), metadata: metadata(offset) };
+                await txn.sendOffsets({
+                  consumerGroupId: groupId,
+                  topics: [{ topic, partitions: [committed] }],
                 });
-              }
-              const source = nextSource!;
-              if (done.length > 0) source.settle(done as readonly SourceMessage[]);
-              const offset = source.committable(topic, partition);
-              if (offset === undefined) return;
-              // kafkajs's types omit the metadata its TxnOffsetCommit request does write.
-              const committed = { partition, offset: String(offset), metadata: metadata(offset) };
-              await txn.sendOffsets({
-                consumerGroupId: groupId,
-                topics: [{ topic, partitions: [committed] }],
-              });
-              committedOffset = offset;
-            });
+                committedOffset = offset;
+              },
+              () =>
+                // A commit without an answer: its offset tells whether it took effect (results
+                // with no offset to commit cannot be told apart, and are written again).
+                committedOffset === undefined
+                  ? Promise.resolve(false)
+                  : isCommitted(topic, partition, committedOffset),
+            );
             if (committedOffset !== undefined) {
               nextSource?.committedExternally(topic, partition, committedOffset);
             }

@@ -20,6 +20,8 @@ export interface WriterTransactions {
   readonly settle: (messages: readonly Message[]) => number | undefined;
   /** The transaction committed `offset` for the input partition (lag, commit age). */
   readonly committed: (topic: string, partition: number, offset: number) => void;
+  /** Whether the group's committed offset of the input partition is at `offset` or past it. */
+  readonly isCommitted: (topic: string, partition: number, offset: number) => Promise<boolean>;
 }
 
 export interface RepartitionWriterSettings {
@@ -82,11 +84,42 @@ export class RepartitionWriter {
       if (progress !== undefined && !this.sending.has(w)) idle.set(w, progress);
     }
     if (idle.size === 0) return;
-    const records = this.markers(idle).map((r) => ({
-      ...r,
-      headers: { ...r.headers, [HOP_HEADERS.idle]: 'idle' },
-    }));
-    await this.producer.send(records);
+    const idleMarkers = (writers: Map<string, number>) =>
+      this.markers(writers).map((r) => ({
+        ...r,
+        headers: { ...r.headers, [HOP_HEADERS.idle]: 'idle' },
+      }));
+    const transactions = this.settings.transactions?.();
+    if (!transactions) {
+      await this.producer.send(idleMarkers(idle));
+      return;
+    }
+    // Exactly once, each writer's idle markers go in a transaction of its input partition's
+    // producer: an instance that lost the partition (a zombie) is fenced and cannot say the
+    // writer is idle while its new owner is still behind (the watermark would run ahead of
+    // the owner's records, and they would come late).
+    await Promise.all(
+      [...idle].map(async ([writer, progress]) => {
+        const cut = writer.lastIndexOf('/');
+        const topic = writer.slice(0, cut);
+        const partition = Number(writer.slice(cut + 1));
+        await transactions.producers
+          .run(topic, partition, async (txn) => {
+            await txn.sendBatch({
+              topicMessages: [
+                {
+                  topic: this.settings.topic,
+                  messages: idleMarkers(new Map([[writer, progress]])).map(toKafka),
+                },
+              ],
+              acks: -1,
+            });
+          })
+          .catch((error: unknown) => {
+            if (!(error instanceof KafkaFencedError)) throw error;
+          });
+      }),
+    );
   }
 
   /** Produces the records of `messages`; resolves once the broker confirmed them all. */
@@ -137,22 +170,31 @@ export class RepartitionWriter {
         try {
           // Not under a `commit` span (those start traces of their own): the send span stays
           // in the trace of the batch.
-          await transactions.producers.run(topic, partition, async (txn) => {
-            await this.traced(out, (records) =>
-              txn.sendBatch({
-                topicMessages: [{ topic: this.settings.topic, messages: records.map(toKafka) }],
-                acks: -1,
-              }),
-            );
-            const offset = transactions.settle(list);
-            committedOffset = offset;
-            if (offset !== undefined) {
-              await txn.sendOffsets({
-                consumerGroupId: transactions.groupId,
-                topics: [{ topic, partitions: [{ partition, offset: String(offset) }] }],
-              });
-            }
-          });
+          await transactions.producers.run(
+            topic,
+            partition,
+            async (txn) => {
+              await this.traced(out, (records) =>
+                txn.sendBatch({
+                  topicMessages: [{ topic: this.settings.topic, messages: records.map(toKafka) }],
+                  acks: -1,
+                }),
+              );
+              const offset = transactions.settle(list);
+              committedOffset = offset;
+              if (offset !== undefined) {
+                await txn.sendOffsets({
+                  consumerGroupId: transactions.groupId,
+                  topics: [{ topic, partitions: [{ partition, offset: String(offset) }] }],
+                });
+              }
+            },
+            // A commit without an answer: its offset tells whether it took effect.
+            () =>
+              committedOffset === undefined
+                ? Promise.resolve(false)
+                : transactions.isCommitted(topic, partition, committedOffset),
+          );
           telemetry.recordCommit(topic, (performance.now() - started) / 1000);
           if (committedOffset !== undefined)
             transactions.committed(topic, partition, committedOffset);

@@ -3,11 +3,9 @@ import type { Logger } from '../../log/logger';
 import { KafkaFencedError, KafkaTransactionError } from '../errors';
 
 /** Broker error types that mean another producer took the transactional id. */
-const FENCED = new Set([
-  'INVALID_PRODUCER_EPOCH',
-  'PRODUCER_FENCED',
-  'INVALID_PRODUCER_ID_MAPPING',
-]);
+// (INVALID_PRODUCER_ID_MAPPING is not one: the coordinator lost track of the producer id,
+// after a broker restart say; a fresh producer of the same id goes on.)
+const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED']);
 
 function fenced(error: unknown): boolean {
   for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
@@ -32,6 +30,14 @@ function fenced(error: unknown): boolean {
  */
 export class TransactionalProducers {
   private readonly producers = new Map<string, Promise<Producer>>();
+  /**
+   * Ids fenced since their last {@link prepare}: no producer is made for them until the
+   * next one, since initialising a new one would in turn fence the instance that owns the
+   * partition now.
+   */
+  private readonly fencedIds = new Set<string>();
+  /** Per id, the transaction under way: kafkajs runs one at a time per producer. */
+  private readonly turns = new Map<string, Promise<void>>();
   private closed = false;
 
   constructor(
@@ -60,6 +66,7 @@ export class TransactionalProducers {
     await Promise.all(
       partitions.map(async (p) => {
         const id = this.idOf(p.topic, p.partition);
+        this.fencedIds.delete(id);
         await this.drop(id);
         await this.producer(id);
       }),
@@ -67,45 +74,99 @@ export class TransactionalProducers {
   }
 
   /**
-   * Runs `work` in one transaction of the partition's producer and commits it. A throw
-   * aborts it; a fenced producer is dropped and reported as {@link KafkaFencedError}.
+   * Runs `work` in one transaction of the partition's producer and commits it, one
+   * transaction at a time per partition. A throw aborts it; a fenced producer is dropped and
+   * reported as {@link KafkaFencedError}, and so is every later call for the partition until
+   * its next {@link prepare}.
+   *
+   * A commit that fails without an answer (a timeout, a broker going away) may have taken
+   * effect. With `committed`, the outcome is settled before anything is retried: a fresh
+   * producer of the id is initialised (the coordinator completes a commit it had received,
+   * aborts anything else), then `committed()` says whether the transaction's effect is there
+   * (its offsets, typically); if so, this run succeeded. Without it, or when it says no, the
+   * call fails retriably: the caller runs the work again.
    */
-  async run(
+  run(
     topic: string,
     partition: number,
     work: (transaction: Transaction) => Promise<void>,
+    committed?: () => Promise<boolean>,
   ): Promise<void> {
     const id = this.idOf(topic, partition);
+    const previous = this.turns.get(id) ?? Promise.resolve();
+    const turn = previous.then(
+      () => this.runNow(id, work, committed),
+      () => this.runNow(id, work, committed),
+    );
+    this.turns.set(id, turn);
+    const forget = () => {
+      if (this.turns.get(id) === turn) this.turns.delete(id);
+    };
+    turn.then(forget, forget);
+    return turn;
+  }
+
+  private async runNow(
+    id: string,
+    work: (transaction: Transaction) => Promise<void>,
+    committed: (() => Promise<boolean>) | undefined,
+  ): Promise<void> {
+    if (this.fencedIds.has(id)) {
+      throw new KafkaFencedError(
+        `transactional id '${id}' was fenced by a newer owner; nothing is written for it until this instance is assigned the partition again`,
+        id,
+      );
+    }
     const used = this.producer(id);
-    const producer = await used;
+    const producer = await used.catch((error: unknown) => this.refused(id, error));
     let transaction: Transaction | undefined;
+    let committing = false;
     try {
       transaction = await producer.transaction();
       await work(transaction);
+      committing = true;
       await transaction.commit();
     } catch (error) {
-      if (transaction?.isActive()) await transaction.abort().catch(() => undefined);
-      if (fenced(error)) {
-        await this.drop(id, used);
-        this.log.warn(
-          { transactionalId: id },
-          'producer fenced: another instance owns the partition now',
-        );
-        throw new KafkaFencedError(`transactional id '${id}' was fenced by a newer owner`, id, {
-          cause: error,
-        });
+      if (fenced(error)) return this.refused(id, error, used);
+      if (!committing && transaction?.isActive()) {
+        await transaction.abort().catch(() => undefined);
       }
       // The producer's state after a failed transaction is unclear: start a fresh one.
       await this.drop(id, used);
-      // An aborted transaction left nothing visible, so trying again is always safe (the
-      // broker may still be completing the previous one: CONCURRENT_TRANSACTIONS); only a
-      // refusal of the id itself will not change by waiting.
+      if (committing && committed) {
+        const fresh = this.producer(id);
+        await fresh.catch((e: unknown) => this.refused(id, e));
+        if (await committed().catch(() => false)) {
+          this.log.info(
+            { transactionalId: id },
+            'a commit that failed without an answer had taken effect: not written again',
+          );
+          return;
+        }
+      }
+      // An aborted transaction left nothing visible, so trying again is safe (the broker
+      // may still be completing the previous one: CONCURRENT_TRANSACTIONS); only a refusal
+      // of the id itself will not change by waiting.
       const type = String((error as { type?: unknown }).type ?? '');
       throw new KafkaTransactionError(
         `transaction of '${id}' aborted: ${(error as Error).message}`,
         { cause: error, retriable: !/AUTHORIZATION/.test(type) },
       );
     }
+  }
+
+  /** A fenced id: dropped, remembered until the next prepare, reported; else `error` as is. */
+  private async refused(id: string, error: unknown, used?: Promise<Producer>): Promise<never> {
+    if (!fenced(error)) throw error;
+    this.fencedIds.add(id);
+    await this.drop(id, used);
+    this.log.warn(
+      { transactionalId: id },
+      'producer fenced: another instance owns the partition now',
+    );
+    throw new KafkaFencedError(`transactional id '${id}' was fenced by a newer owner`, id, {
+      cause: error,
+    });
   }
 
   /**

@@ -42,6 +42,13 @@ describe('TransactionalProducers (real broker)', () => {
     await owner.prepare([{ topic, partition: 0 }]);
     release();
     await expect(zombieRun).rejects.toBeInstanceOf(KafkaFencedError);
+    // Fenced stays fenced: trying again must not initialise a new producer (that would in
+    // turn fence the owner) until the zombie is assigned the partition again.
+    await expect(
+      zombie.run(topic, 0, async (txn) => {
+        await txn.send({ topic, messages: [{ value: 'zombie again' }] });
+      }),
+    ).rejects.toBeInstanceOf(KafkaFencedError);
     await owner.run(topic, 0, async (txn) => {
       await txn.send({ topic, messages: [{ value: 'from the owner' }] });
     });
