@@ -37,6 +37,8 @@ export abstract class Actor implements Runnable {
   protected finishing = false;
   /** Name of the handler running, for error messages. */
   protected runningHandler = '';
+  /** Why the stage stops, from the moment it begins to (see {@link exit}). */
+  protected exitReason: StopReason | undefined;
   private readonly mailbox = new Queue<Task>();
   private readonly exitListeners: ((reason: StopReason) => void)[] = [];
   private stopReason: StopReason | undefined;
@@ -127,6 +129,9 @@ export abstract class Actor implements Runnable {
   /** Drops work queued outside the mailbox when the stage stops. */
   protected dropQueued(): void {}
 
+  /** Stopping: reports what is about to be dropped (the emitter's lost events). */
+  protected collectLost(_reason: StopReason): void {}
+
   /** Tells the other ends of the subscriptions that this stage stopped. */
   protected releaseSubscriptions(_reason: StopReason): void {}
 
@@ -194,6 +199,8 @@ export abstract class Actor implements Runnable {
   protected exit(reason: StopReason): void {
     if (this.exiting) return;
     this.exiting = true;
+    this.exitReason = reason;
+    this.collectLost(reason);
     this.mailbox.clear();
     this.dropQueued();
     let finishing: unknown;

@@ -15,6 +15,15 @@ import { Queue } from './queue';
 import type { DemandMode, DiscardReporter, StageConfig } from './stage-options';
 import type { StopReason, Subscription, SubscriptionMode } from './subscription';
 
+/**
+ * Events a stage had received and not passed on when it stopped: `input` (delivered and not
+ * yet handled, or handed to the handler call that failed), `output` (made and not yet sent).
+ */
+export interface LostEvents<In, Out> {
+  readonly input: In[];
+  readonly output: Out[];
+}
+
 /** An info message waiting behind buffered events. */
 export interface Marker {
   /** Buffer position after which the info is due. */
@@ -81,6 +90,9 @@ export abstract class Emitter<In, Out> extends Actor {
   /** Events buffered while accumulating and not yet reported to the dispatcher. */
   private unreported = 0;
   private readonly calls = new PendingCalls();
+  /** Events delivered whose mailbox message has not run yet, oldest first. */
+  private readonly deliveries = new Queue<In[]>();
+  private lostListener: ((lost: LostEvents<In, Out>, reason: StopReason) => void) | undefined;
   private readonly context: DispatchContext<Out>;
   private readonly onDiscard: DiscardReporter;
 
@@ -94,8 +106,7 @@ export abstract class Emitter<In, Out> extends Actor {
       send: (key: DispatchKey, events: Out[]) => {
         const sub = key as Subscription<Out>;
         this.eventsOut += events.length;
-        const consumer = consumerOf(sub);
-        consumer.post(() => consumer.receiveEvents(sub, events));
+        consumerOf(sub).deliver(sub, events);
       },
       ask: (key: DispatchKey, n: number) => {
         const sub = key as Subscription<Out>;
@@ -147,6 +158,47 @@ export abstract class Emitter<In, Out> extends Actor {
       if (!this.handleCast) throw new InvalidArgumentError('the stage has no handleCast');
       return chain(this.handleCast(request), (events) => this.emitEvents(events));
     });
+  }
+
+  /**
+   * Tells `listener` about the events this stage drops because it stops: when it begins to
+   * stop, if it holds any (see {@link LostEvents}), then for each delivery that still
+   * reaches it. A stage that finishes normally has none; one that fails, is killed or is
+   * stopped with a reason drops what it held (GenStage does the same, silently). The
+   * pipeline uses it to fail those messages, so their offsets can still be committed.
+   * One listener; a second call replaces it.
+   */
+  onLost(listener: (lost: LostEvents<In, Out>, reason: StopReason) => void): void {
+    this.lostListener = listener;
+  }
+
+  /** @internal A producer delivers `events` over `sub`: queued for `receiveEvents`. */
+  deliver(sub: Subscription<In>, events: In[]): void {
+    if (this.exiting) {
+      this.lostListener?.({ input: events, output: [] }, this.exitReason ?? 'normal');
+      return;
+    }
+    this.deliveries.push(events);
+    this.post(() => {
+      this.deliveries.shift();
+      return this.receiveEvents(sub, events);
+    });
+  }
+
+  /** Consumer side: input taken in and not passed on yet (its queue, the failed call). */
+  protected heldInput(_into: In[]): void {}
+
+  protected override collectLost(reason: StopReason): void {
+    const listener = this.lostListener;
+    if (!listener) return;
+    const input: In[] = [];
+    this.heldInput(input);
+    for (const events of this.deliveries) for (const e of events) input.push(e);
+    this.deliveries.clear();
+    const output = this.outBuffer.size > 0 ? this.outBuffer.peek(this.outBuffer.size) : [];
+    const held = this.dispatcher?.takeHeld?.();
+    if (held) for (const e of held) output.push(e);
+    if (input.length > 0 || output.length > 0) listener({ input, output }, reason);
   }
 
   protected override exit(reason: StopReason): void {

@@ -102,6 +102,7 @@ export {
   PartitionDispatcher,
   type PartitionDispatcherOptions,
 } from './dispatchers/partition-dispatcher';
+export type { LostEvents } from './emitter';
 // Errors
 export {
   CallTimeoutError,

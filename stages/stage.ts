@@ -43,6 +43,9 @@ export abstract class Stage<In, Out> extends Emitter<In, Out> implements Source<
   private readonly subscribeTo: StageConfig<In, Out>['subscribeTo'];
   private eventsIn = 0;
   private excess = 0;
+  /** The delivery `consume` works through, and where the call in progress began in it. */
+  private consuming: In[] | undefined;
+  private consumingFrom = 0;
 
   protected constructor(config: StageConfig<In, Out>) {
     super(config);
@@ -205,6 +208,16 @@ export abstract class Stage<In, Out> extends Emitter<In, Out> implements Source<
     return undefined;
   }
 
+  protected override heldInput(into: In[]): void {
+    // The call that failed and the rest of its delivery first, then the queue, in order.
+    const consuming = this.consuming;
+    if (consuming)
+      for (let i = this.consumingFrom; i < consuming.length; i++) into.push(consuming[i]!);
+    for (const item of this.inbound) {
+      if (item.type === EVENTS) for (const e of item.events) into.push(e);
+    }
+  }
+
   protected override dropQueued(): void {
     this.inbound.clear();
     this.inboundEvents = 0;
@@ -337,11 +350,19 @@ export abstract class Stage<In, Out> extends Emitter<In, Out> implements Source<
   private consume(sub: Subscription<In>, events: In[], from: number): Promise<void> | undefined {
     if (sub.mode === 'manual') {
       this.runningHandler = 'handleEvents';
-      return chain(this.invokeEvents(events, sub), (out) => this.emitEvents(out));
+      this.consuming = events;
+      this.consumingFrom = 0;
+      return chain(this.invokeEvents(events, sub), (out) => {
+        this.consuming = undefined;
+        return this.emitEvents(out);
+      });
     }
     const { maxDemand, minDemand } = sub.options;
     const step = maxDemand - minDemand;
     const length = events.length;
+    // Until the whole delivery went through, what is left of it (from the call in progress
+    // on) is this stage's to lose (see heldInput).
+    this.consuming = events;
     while (from < length && !this.exiting) {
       const to = Math.min(from + step, length);
       const batch = from === 0 && to === length ? events : events.slice(from, to);
@@ -354,18 +375,22 @@ export abstract class Stage<In, Out> extends Emitter<In, Out> implements Source<
         sub.demand = left;
       }
       this.runningHandler = 'handleEvents';
+      this.consumingFrom = from;
       const out = this.invokeEvents(batch, sub);
       if (isThenable<Emitted<Out>>(out)) {
         return Promise.resolve(out).then((emitted) => {
+          this.consumingFrom = to;
           this.emitEvents(emitted);
           if (ask > 0 && this.upstream.has(sub)) this.sendAsk(sub, ask);
           return this.consume(sub, events, to);
         });
       }
+      this.consumingFrom = to;
       this.emitEvents(out);
       if (ask > 0 && this.upstream.has(sub)) this.sendAsk(sub, ask);
       from = to;
     }
+    this.consuming = undefined;
     return undefined;
   }
 

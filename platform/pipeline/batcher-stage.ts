@@ -56,6 +56,11 @@ export class BatcherStage extends ProducerConsumer<Message, Batch> {
     return this.accumulator.pending;
   }
 
+  /** Empties the open batches and returns their messages (the stage crashed: they are lost). */
+  takeOpen(): Message[] {
+    return this.accumulator.flushAll().flatMap((batch) => batch.messages);
+  }
+
   /** The batch size and timeout in force (an operator may have changed them). */
   get sizes(): BatchSizes {
     return this.accumulator.sizes;

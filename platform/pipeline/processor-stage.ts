@@ -1,23 +1,17 @@
 import {
   Consumer,
   type ConsumerOptions,
-  isThenable,
   ProducerConsumer,
   type ProducerConsumerOptions,
   type Subscription,
 } from '../../stages/index';
 import type { Message } from '../message/message';
-import type { Holding } from './in-flight';
 import { type ProcessorStepSettings, processorStep } from './processor-step';
 
 /**
  * A processor between the source and the batchers: handles the messages it receives and
  * passes on the ones that did not fail. Several of them share the source's events (demand
  * dispatcher), or take one partition each (partition dispatcher, `processors.partitionBy`).
- *
- * Under supervision it reports what it settled itself (dead-lettered, or acknowledged at the
- * end of a pipeline without batchers) to its {@link Holding}, so a crash fails only the
- * messages it still held.
  */
 export class ProcessorStage extends ProducerConsumer<Message, Message> {
   private input: Subscription | undefined;
@@ -25,7 +19,6 @@ export class ProcessorStage extends ProducerConsumer<Message, Message> {
   constructor(
     options: ProducerConsumerOptions<Message, Message>,
     private readonly step: ProcessorStepSettings,
-    private readonly inFlight?: Holding,
   ) {
     super(options);
   }
@@ -36,17 +29,7 @@ export class ProcessorStage extends ProducerConsumer<Message, Message> {
   }
 
   override handleEvents(messages: Message[]): Message[] | Promise<Message[]> {
-    const out = processorStep(messages, this.step);
-    const holding = this.inFlight;
-    if (!holding) return out;
-    if (isThenable(out)) {
-      return out.then((kept) => {
-        holding.settle(messages, kept);
-        return kept;
-      });
-    }
-    holding.settle(messages, out);
-    return out;
+    return processorStep(messages, this.step);
   }
 
   /**
@@ -69,7 +52,6 @@ export class TerminalProcessorStage extends Consumer<Message> {
   constructor(
     options: ConsumerOptions<Message>,
     private readonly step: ProcessorStepSettings,
-    private readonly inFlight?: Holding,
   ) {
     super(options);
   }
@@ -81,12 +63,7 @@ export class TerminalProcessorStage extends Consumer<Message> {
 
   override handleEvents(messages: Message[]): undefined | Promise<void> {
     const result = processorStep(messages, this.step);
-    const holding = this.inFlight;
-    if (Array.isArray(result)) {
-      holding?.settle(messages, []);
-      return undefined;
-    }
-    return result.then(() => holding?.settle(messages, []));
+    return Array.isArray(result) ? undefined : result.then(() => undefined);
   }
 
   /** Leaves the pool: cancels its subscription, handles what it received, then stops. */

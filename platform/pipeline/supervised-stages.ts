@@ -10,9 +10,8 @@ import {
 import type { Logger } from '../log/logger';
 import type { Message } from '../message/message';
 import type { Batch, BatchSizes } from './batch-accumulator';
-import type { BatcherStage } from './batcher-stage';
+import { BatcherStage } from './batcher-stage';
 import { PipelineOptionsError, PipelineStateError } from './errors';
-import { Holding, type InFlightLedger } from './in-flight';
 import type { ProcessorStage, TerminalProcessorStage } from './processor-stage';
 import type { SinkStage } from './sink-stage';
 
@@ -37,11 +36,8 @@ export interface StageBlueprint {
     readonly concurrency: number;
     /** Why their number cannot change at run time, when it cannot. */
     readonly fixed?: string;
-    /**
-     * A new processor `index`, its dispatcher tracked for `holding`; subscribed to the source
-     * unless `subscribe` is false.
-     */
-    make(index: number, holding: Holding, subscribe: boolean): AnyProcessor;
+    /** A new processor `index`, subscribed to the source unless `subscribe` is false. */
+    make(index: number, subscribe: boolean): AnyProcessor;
   };
   /** What batchers read when there are no processors (the stateful stage). */
   readonly batcherInput?: Source<Message>;
@@ -51,8 +47,8 @@ export interface StageBlueprint {
 export interface BatcherBlueprint {
   readonly name: string;
   readonly sizes: BatchSizes;
-  /** A new batcher with these sizes, subscribed to `producers`, dispatcher tracked for `holding`. */
-  make(holding: Holding, producers: readonly Source<Message>[], sizes: BatchSizes): BatcherStage;
+  /** A new batcher with these sizes, subscribed to `producers`. */
+  make(producers: readonly Source<Message>[], sizes: BatchSizes): BatcherStage;
   /** How this batcher subscribes to a processor. */
   readonly input: SubscribeOptions<Message>;
   /** Its sink stages (built once, they outlive batcher restarts) and how each subscribes. */
@@ -66,7 +62,8 @@ export interface SupervisedStagesSettings {
   readonly supervision: SupervisionSettings;
   /** How long a retiring or stopping stage may take before it is killed. */
   readonly shutdownMs: number;
-  readonly ledger: InFlightLedger;
+  /** A stage crashed holding these messages (some may be settled already: skip those). */
+  readonly onCrash: (stage: string, messages: Message[], error: Error) => void;
   readonly logger: Logger;
   /** True once the pipeline gave up on in-flight messages: nothing is failed any more. */
   readonly givingUp: () => boolean;
@@ -80,7 +77,7 @@ const CONCURRENCY_MAX = 1024;
  * The processors and batchers of one pipeline part, run under a {@link Supervisor}
  * (`one_for_one`, restart on failure only):
  * - a stage that crashes (a handler threw outside the per-message retries) gives up the
- *   messages it held (see {@link InFlightLedger}): they are failed with reason `crashed`
+ *   messages it held (the stages core reports them, see `onLost`): they are failed with reason `crashed`
  *   and dead-lettered, so their offsets still get committed; the stage restarts and
  *   resubscribes (a processor to the source and its batchers to it, a batcher to the
  *   processors and its sinks to it), and the pipeline goes on;
@@ -313,12 +310,11 @@ export class SupervisedStages {
       id,
       restart: 'transient' as const,
       start: () => {
-        const holding = new Holding(id);
         // Restarted after the source finished (a crash while the pipeline drains): there is
         // nothing to read any more, so the new processor stops at once, normally.
         const orphan = this.sourceGone;
-        const stage = this.blueprint.processors!.make(index, holding, !orphan);
-        this.adopt(id, stage, holding);
+        const stage = this.blueprint.processors!.make(index, !orphan);
+        this.adopt(id, stage);
         if (orphan) {
           queueMicrotask(() => void stage.stop('normal'));
           return stage;
@@ -340,12 +336,11 @@ export class SupervisedStages {
       id,
       restart: 'transient' as const,
       start: () => {
-        const holding = new Holding(id);
         const producers: Source<Message>[] = this.blueprint.processors
           ? (this.running(this.processors()) as ProcessorStage[])
           : [this.blueprint.batcherInput!];
-        const stage = b.make(holding, producers, this.sizes.get(b.name)!);
-        this.adopt(id, stage, holding);
+        const stage = b.make(producers, this.sizes.get(b.name)!);
+        this.adopt(id, stage);
         for (const sink of b.sinks) sink.stage.subscribe(stage, sink.options);
         if (this.draining) stage.drain();
         // Restarted once every processor finished (the pipeline drains): nothing will come,
@@ -356,8 +351,8 @@ export class SupervisedStages {
     };
   }
 
-  /** Registers a new instance: its holding, its crash handling, its restart count. */
-  private adopt(id: string, stage: SupervisedStage, holding: Holding): void {
+  /** Registers a new instance: its crash handling, its restart count. */
+  private adopt(id: string, stage: AnyProcessor | BatcherStage): void {
     if (this.launched.has(id)) {
       const count = (this.restartCounts.get(id) ?? 0) + 1;
       this.restartCounts.set(id, count);
@@ -365,16 +360,27 @@ export class SupervisedStages {
     }
     this.launched.add(id);
     this.live.set(id, stage);
-    this.settings.ledger.register(stage, holding);
+    const crashed = (reason: StopReason): reason is Error =>
+      reason instanceof Error && reason !== this.sourceError && !this.settings.givingUp();
+    // What the stage had received and not passed on: its mailbox, its queue, the call that
+    // failed, its output buffer; then whatever still reaches it. (A stop on purpose keeps
+    // them unacknowledged instead: delivered again after a restart of the process.)
+    if (stage instanceof BatcherStage) {
+      stage.onLost((held, reason) => {
+        if (!crashed(reason)) return;
+        const inBatches = held.output.flatMap((batch) => batch.messages);
+        this.settings.onCrash(id, [...held.input, ...inBatches], reason);
+      });
+    } else {
+      stage.onLost((held, reason) => {
+        if (crashed(reason)) this.settings.onCrash(id, [...held.input, ...held.output], reason);
+      });
+    }
     stage.onExit((reason) => {
-      if (!(reason instanceof Error) || reason === this.sourceError || this.settings.givingUp()) {
-        return;
-      }
-      this.log.error(
-        { err: reason, stage: id, inFlight: holding.messages.size },
-        'stage crashed; failing its in-flight messages',
-      );
-      this.settings.ledger.crashed(holding, reason);
+      if (!crashed(reason)) return;
+      this.log.error({ err: reason, stage: id }, 'stage crashed; its in-flight messages fail');
+      // A batcher's open batches are its own state, outside the stages core.
+      if (stage instanceof BatcherStage) this.settings.onCrash(id, stage.takeOpen(), reason);
     });
   }
 }

@@ -1,5 +1,4 @@
 import {
-  DemandDispatcher,
   type Dispatcher,
   PartitionDispatcher,
   type Producer,
@@ -17,7 +16,6 @@ import { buildDeadLetterSend, buildSink, buildSource } from './build-ends';
 import type { Lifecycle, PipelineConnectors } from './connectors';
 import { createDeadLetterer, type DeadLetterer } from './dead-letter';
 import { hashKey } from './hash-key';
-import { type Holding, InFlightLedger } from './in-flight';
 import { keyOf } from './key-of';
 import type { ValidPipelineOptions } from './options';
 import type { PipelineSource } from './pipeline-source';
@@ -105,17 +103,14 @@ export function buildTopology(options: ValidPipelineOptions, deps: TopologyDeps)
       logger.error({ err: error, pipeline: name }, 'dead-letter write failed; retrying'),
   });
 
-  const ledger = new InFlightLedger(failOrphans(deadLetterer, logger));
-
   const { concurrency, maxDemand, partitionBy } = options.processors;
   const sourceDispatcher = partitionBy
     ? new PartitionDispatcher<Message>({
         partitions: concurrency,
         hash: (m) => hashKey(keyOf(partitionBy, m, 'partition-key')) % concurrency,
       })
-    : new DemandDispatcher<Message>();
-  // What the source sends a processor is that processor's to answer for (see in-flight.ts).
-  const input = buildSource(options, ledger.track(sourceDispatcher, undefined), ends);
+    : undefined;
+  const input = buildSource(options, sourceDispatcher, ends);
   const source = input.stage;
 
   const batcherNames = Object.keys(options.batchers ?? {});
@@ -126,7 +121,6 @@ export function buildTopology(options: ValidPipelineOptions, deps: TopologyDeps)
         {
           name: `${name}.stateful`,
           subscribeTo: [{ producer: source, maxDemand: statefulOptions.maxDemand }],
-          dispatcher: ledger.track(new DemandDispatcher<Message>(), undefined),
         },
         {
           handler: statefulOptions.create({ pipeline: name, stage: `${name}.stateful` }),
@@ -155,7 +149,7 @@ export function buildTopology(options: ValidPipelineOptions, deps: TopologyDeps)
   const processorsFixed = partitionBy
     ? 'processors.partitionBy gives each processor a fixed share of the keys (so that one key stays in order): their number cannot change at run time'
     : undefined;
-  const makeProcessor = (i: number, holding: Holding, subscribe: boolean) => {
+  const makeProcessor = (i: number, subscribe: boolean) => {
     const routes = routed ? new WeakMap<Message, string>() : undefined;
     const step: ProcessorStepSettings = {
       stage: `${name}.processor.${i}`,
@@ -177,19 +171,15 @@ export function buildTopology(options: ValidPipelineOptions, deps: TopologyDeps)
       ? [{ producer: source, maxDemand, ...(partitionBy ? { partition: i } : {}) }]
       : [];
     if (step.terminal) {
-      return new TerminalProcessorStage({ name: step.stage, subscribeTo }, step, holding);
+      return new TerminalProcessorStage({ name: step.stage, subscribeTo }, step);
     }
-    const dispatcher: Dispatcher<Message> = routes
+    const dispatcher: Dispatcher<Message> | undefined = routes
       ? new PartitionDispatcher<Message, string>({
           partitions: batcherNames,
           hash: (m) => routes.get(m),
         })
-      : new DemandDispatcher<Message>();
-    return new ProcessorStage(
-      { name: step.stage, subscribeTo, dispatcher: ledger.track(dispatcher, holding) },
-      step,
-      holding,
-    );
+      : undefined;
+    return new ProcessorStage({ name: step.stage, subscribeTo, dispatcher }, step);
   };
 
   const batchers: BatcherBlueprint[] = [];
@@ -234,20 +224,20 @@ export function buildTopology(options: ValidPipelineOptions, deps: TopologyDeps)
       sizes: { batchSize: settings.batchSize, batchTimeoutMs: settings.batchTimeoutMs },
       input,
       sinks: own,
-      make: (holding, producers, sizes) => {
-        const dispatcher: Dispatcher<Batch> = partitioned
+      make: (producers, sizes) => {
+        const dispatcher: Dispatcher<Batch> | undefined = partitioned
           ? new PartitionDispatcher<Batch>({
               partitions: sinkCount,
               hash: (batch) =>
                 hashKey(sinkKey ? keyOf(sinkKey, batch.messages[0]!, 'partition-key') : batch.key) %
                 sinkCount,
             })
-          : new DemandDispatcher<Batch>();
+          : undefined;
         return new BatcherStage(
           {
             name: `${name}.batcher.${batcherName}`,
             subscribeTo: producers.map((producer) => ({ producer, ...input })),
-            dispatcher: ledger.trackBatches(dispatcher, holding),
+            dispatcher,
           },
           { batcher: batcherName, ...settings, ...sizes },
           telemetry,
@@ -274,7 +264,7 @@ export function buildTopology(options: ValidPipelineOptions, deps: TopologyDeps)
     {
       supervision: options.supervision,
       shutdownMs: Math.max(1_000, options.drainTimeoutMs),
-      ledger,
+      onCrash: failLost(deadLetterer, logger),
       logger,
       givingUp: deps.givingUp,
     },
@@ -282,18 +272,23 @@ export function buildTopology(options: ValidPipelineOptions, deps: TopologyDeps)
   return { input, source, stateful, sinks, supervised, lifecycles };
 }
 
-/** Messages a crashed stage held: failed with reason `crashed`, then dead-lettered. */
-function failOrphans(
+/**
+ * Messages a crashed stage held and had not settled: failed with reason `crashed`, then
+ * dead-lettered (acknowledged), so their offsets can be committed.
+ */
+function failLost(
   deadLetterer: DeadLetterer,
   logger: Logger,
-): (holding: Holding, messages: Message[], error: Error) => void {
-  return (holding, messages, error) => {
+): (stage: string, messages: Message[], error: Error) => void {
+  return (stage, held, error) => {
+    const messages = held.filter((m) => m.status.kind === 'pending' || m.status.kind === 'failed');
+    if (messages.length === 0) return;
     for (const m of messages) if (m.status.kind === 'pending') markFailed(m, 'crashed', error);
     deadLetterer
       .deadLetter(messages)
       .catch((failure: unknown) =>
         logger.error(
-          { err: failure, stage: holding.stage, messages: messages.length },
+          { err: failure, stage, messages: messages.length },
           'dead-lettering the messages of a crashed stage failed; they will be delivered again',
         ),
       );

@@ -47,6 +47,11 @@ export interface Dispatcher<T> {
    */
   buffered?(count: number): void;
   /**
+   * Optional. The producer stops: returns the events the dispatcher holds (see `held`), in
+   * order, and forgets them, so that whoever watches the stop knows they were dropped.
+   */
+  takeHeld?(): T[];
+  /**
    * Places events with consumers that have demand, through `context.send`. Returns the
    * events it could not place, in order (the producer buffers them): `events` itself, a
    * tail of it, or an empty array.

@@ -200,6 +200,16 @@ export class PartitionDispatcher<T, P extends number | string = number | string>
     return tail(events, index);
   }
 
+  takeHeld(): T[] {
+    const out: T[] = [];
+    for (const partition of this.partitions.values()) {
+      for (const event of partition.queue) out.push(event);
+      partition.queue = [];
+    }
+    this.held = 0;
+    return out;
+  }
+
   /** Pending demand of a consumer, for tests and stats. */
   demandOf(key: DispatchKey): number {
     return this.byKey.get(key)?.demand ?? 0;
