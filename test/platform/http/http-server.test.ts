@@ -57,7 +57,10 @@ describe('startHttpServer', () => {
           lastCommitAt: Date.now(),
         },
       ],
-      stages: () => [{ stage: 'source', pendingDemand: 1, bufferedEvents: 2 }],
+      stages: () => [
+        { stage: 'source', pendingDemand: 1, bufferedEvents: 2 },
+        { stage: 'processor_0', pendingDemand: 0, bufferedEvents: 0, restarts: 2 },
+      ],
     });
     const server = await start({ registry: telemetry.registry });
     const res = await fetch(`${server.url}/metrics`);
@@ -70,6 +73,7 @@ describe('startHttpServer', () => {
     expect(body).toContain(
       'kafka_stages_source_lag_records{pipeline="p",topic="in",partition="0"} 6',
     );
+    expect(body).toContain('kafka_stages_stage_restarts_total{pipeline="p",stage="processor_0"} 2');
     expect(body).toContain('process_cpu_seconds_total');
     const promtool = spawnSync('promtool', ['check', 'metrics'], { input: body, encoding: 'utf8' });
     expect(promtool.error).toBeUndefined();
