@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { BatchHistogram } from './batch-histogram';
 import { ReasonLabel } from './reason-label';
+import { RemoteWriteMetrics } from './remote-write-metrics';
 import type { PartitionSnapshot, StageSnapshot } from './telemetry';
 import type { TopologyHop } from './topology-snapshot';
 
@@ -53,6 +54,8 @@ export class MetricCatalogue {
   readonly traceContextInvalid: Counter<'pipeline'>;
   readonly pipelineReady: Gauge<'pipeline'>;
   readonly sinkRecords: Counter<'pipeline' | 'topic'>;
+  /** The `kafka_stages_remote_write_*` families, reported by the remote-write sink. */
+  readonly remoteWrite: RemoteWriteMetrics;
 
   constructor(readonly registry: Registry) {
     const registers = [registry];
@@ -235,6 +238,7 @@ export class MetricCatalogue {
       labelNames: ['pipeline', 'topic'],
       registers,
     });
+    this.remoteWrite = new RemoteWriteMetrics(registry);
   }
 }
 

@@ -15,6 +15,7 @@ export {
 export {
   type RemoteWriteOptions,
   type RemoteWriteOptionsInput,
+  type RemoteWriteTelemetry,
   remoteWriteOptionsSchema,
   type SamplesOf,
   validateRemoteWriteOptions,

@@ -1,3 +1,4 @@
+import { Registry } from 'prom-client';
 import { z } from 'zod';
 import { formatPath } from '../../../stages/index';
 import type { Message } from '../../message/message';
@@ -12,6 +13,27 @@ export type SamplesOf = (message: Message) => readonly RemoteWriteSample[];
 const PROTOCOL_HEADERS = ['content-encoding', 'content-type', 'x-prometheus-remote-write-version'];
 
 const isFunction = (v: unknown) => typeof v === 'function';
+
+/**
+ * Where the sink reports its `kafka_stages_remote_write_*` metrics: the pipeline's
+ * telemetry (`createTelemetry`'s result has both fields).
+ */
+export interface RemoteWriteTelemetry {
+  readonly registry: Registry;
+  /** The `pipeline` label, as `createTelemetry` accepts it. */
+  readonly pipeline: string;
+}
+
+const PIPELINE_LABEL = /^[A-Za-z0-9_.:-]{1,64}$/;
+const isTelemetry = (v: unknown): v is RemoteWriteTelemetry => {
+  if (typeof v !== 'object' || v === null) return false;
+  const t = v as Partial<RemoteWriteTelemetry>;
+  return (
+    t.registry instanceof Registry &&
+    typeof t.pipeline === 'string' &&
+    PIPELINE_LABEL.test(t.pipeline)
+  );
+};
 
 /** The options of {@link RemoteWriteSink}: one schema, validated once at construction. */
 export const remoteWriteOptionsSchema = z
@@ -58,6 +80,13 @@ export const remoteWriteOptionsSchema = z
       .custom<SamplesOf>(isFunction, { error: 'a function (message) => samples' })
       .optional()
       .describe('Default: message.data is one sample or an array of samples.'),
+    telemetry: z
+      .custom<RemoteWriteTelemetry>(isTelemetry, {
+        error:
+          'the pipeline telemetry (createTelemetry) or {registry: a prom-client Registry, pipeline: 1-64 of A-Z a-z 0-9 _ . : -}',
+      })
+      .optional()
+      .describe('Where the kafka_stages_remote_write_* metrics go. Default: not reported.'),
   })
   .superRefine((o, ctx) => {
     if (o.initialBackoffMs > o.maxBackoffMs) {

@@ -1,4 +1,6 @@
 import { type Message, markFailed } from '../../message/message';
+import { catalogueFor } from '../../telemetry/metric-catalogue';
+import { type RemoteWriteRecorder, statusClass } from '../../telemetry/remote-write-metrics';
 import {
   RemoteWriteInvalidSampleError,
   RemoteWriteRefusedError,
@@ -68,6 +70,9 @@ interface Item {
  *   (same series, time and value) sample once; Prometheus refuses a re-sent sample older
  *   than the newest of its series as out of order (400), so such a replay is
  *   dead-lettered although the data is already stored (see the README).
+ * - Metrics, with the `telemetry` option (the pipeline's): every request by status class
+ *   (or `timeout`, `error`) and its duration, samples sent (2xx) and refused (4xx,
+ *   dead-lettered), retries; see `platform/telemetry/remote-write-metrics.ts`.
  */
 export class RemoteWriteSink {
   readonly options: RemoteWriteOptions;
@@ -77,12 +82,18 @@ export class RemoteWriteSink {
   private readonly headers: Record<string, string>;
   private readonly abort = new AbortController();
   private readonly sleepers = new Set<() => void>();
+  /** The `kafka_stages_remote_write_*` series of the pipeline, when `telemetry` was given. */
+  private readonly metrics: RemoteWriteRecorder | undefined;
   private closed = false;
 
   constructor(options: RemoteWriteOptionsInput) {
     this.options = validateRemoteWriteOptions(options);
     this.destination = new URL(this.options.url).host;
     this.samplesOf = this.options.samplesOf ?? defaultSamplesOf;
+    const telemetry = this.options.telemetry;
+    this.metrics = telemetry
+      ? catalogueFor(telemetry.registry).remoteWrite.recorder(telemetry.pipeline)
+      : undefined;
     this.headers = {
       ...this.options.headers,
       'Content-Encoding': 'snappy',
@@ -135,16 +146,25 @@ export class RemoteWriteSink {
     let lastProblem = '';
     for (let attempt = 1; ; attempt++) {
       this.throwIfClosed(lastProblem);
+      if (attempt > 1) this.metrics?.retry();
       let response: Awaited<ReturnType<RemoteWriteSink['post']>> | undefined;
+      const started = performance.now();
       try {
         response = await this.post(body);
       } catch (error) {
+        // Aborted by close(): not an answer of the receiver, so not counted as a request.
         this.throwIfClosed(lastProblem);
+        const seconds = (performance.now() - started) / 1000;
+        this.metrics?.request(isTimeout(error) ? 'timeout' : 'error', seconds);
         lastProblem = describeError(error);
       }
       if (response) {
         const { status } = response;
-        if (status >= 200 && status < 300) return;
+        this.metrics?.request(statusClass(status), (performance.now() - started) / 1000);
+        if (status >= 200 && status < 300) {
+          this.metrics?.sent(samples.length);
+          return;
+        }
         if (status < 500 && !RETRY_STATUSES.has(status)) {
           if (SPLIT_STATUSES.has(status) && chunk.length > 1) {
             const half = Math.ceil(chunk.length / 2);
@@ -154,6 +174,7 @@ export class RemoteWriteSink {
           }
           const error = new RemoteWriteRefusedError(status, response.body, this.options.url);
           for (const item of chunk) markFailed(item.message, REMOTE_WRITE_REASONS.refused, error);
+          this.metrics?.refused(samples.length);
           return;
         }
         lastProblem = `HTTP ${status}: ${response.body}`;
@@ -210,6 +231,14 @@ export class RemoteWriteSink {
       `remote write to ${this.options.url}: sink closed before the receiver accepted the samples${problem ? ` (last problem: ${problem})` : ''}`,
     );
   }
+}
+
+/**
+ * The request's own timeout fired: AbortSignal.timeout rejects with a `TimeoutError`
+ * DOMException (told by its name: a DOMException of another realm is no `Error` there).
+ */
+function isTimeout(error: unknown): boolean {
+  return (error as { name?: unknown } | null)?.name === 'TimeoutError';
 }
 
 /** An error with its cause: fetch says only "fetch failed", the cause says why. */

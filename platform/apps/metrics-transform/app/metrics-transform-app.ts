@@ -105,7 +105,7 @@ export async function startMetricsTransform(
 
   const counts = newCounts();
   let handler: WindowHandler | undefined;
-  const remoteWrite = remoteWriteSink(config);
+  const remoteWrite = remoteWriteSink(config, telemetry);
   const pipelineOptions = transformPipelineOptions(config, {
     ...(remoteWrite ? { outputSink: remoteWrite } : {}),
     client,
@@ -196,7 +196,10 @@ export async function startMetricsTransform(
 }
 
 /** The remote-write sink of `output.sink: prometheus_remote_write`, else undefined. */
-function remoteWriteSink(config: TransformConfig): RemoteWriteSink | undefined {
+function remoteWriteSink(
+  config: TransformConfig,
+  telemetry: PipelineTelemetry,
+): RemoteWriteSink | undefined {
   const rw = config.output.remote_write;
   if (config.output.sink !== 'prometheus_remote_write' || !rw) return undefined;
   return new RemoteWriteSink({
@@ -205,6 +208,7 @@ function remoteWriteSink(config: TransformConfig): RemoteWriteSink | undefined {
     maxSamplesPerRequest: rw.max_samples_per_request,
     headers: rw.headers,
     samplesOf: (m) => outputToSamples(m.data),
+    telemetry,
   });
 }
 

@@ -77,7 +77,7 @@ describe('RemoteWriteSink options', () => {
 
   it('names an unknown key and the allowed ones', () => {
     expect(errorOf({ url: 'http://h/w', timeout: 5 }).message).toBe(
-      "RemoteWriteSink: option 'timeout' is unknown; allowed: one of the keys url, timeoutMs, initialBackoffMs, maxBackoffMs, maxSamplesPerRequest, headers, samplesOf",
+      "RemoteWriteSink: option 'timeout' is unknown; allowed: one of the keys url, timeoutMs, initialBackoffMs, maxBackoffMs, maxSamplesPerRequest, headers, samplesOf, telemetry",
     );
   });
 });
