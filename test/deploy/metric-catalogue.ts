@@ -29,6 +29,12 @@ export const METRIC_CATALOGUE: Readonly<Record<string, MetricType>> = {
   kafka_stages_trace_context_invalid_total: 'counter',
   kafka_stages_pipeline_ready: 'gauge',
   kafka_stages_sink_records_total: 'counter',
+  // the Prometheus remote-write sink (pipeline, + status on requests)
+  kafka_stages_remote_write_requests_total: 'counter',
+  kafka_stages_remote_write_samples_sent_total: 'counter',
+  kafka_stages_remote_write_samples_refused_total: 'counter',
+  kafka_stages_remote_write_retries_total: 'counter',
+  kafka_stages_remote_write_request_duration_seconds: 'histogram',
   // the metric transformer (pipeline, + reason)
   kafka_stages_transform_samples_in_total: 'counter',
   kafka_stages_transform_samples_out_total: 'counter',
@@ -40,4 +46,11 @@ export const METRIC_CATALOGUE: Readonly<Record<string, MetricType>> = {
 };
 
 /** Labels the catalogue allows on kafka_stages_* series (Prometheus adds namespace, pod, ...). */
-export const CATALOGUE_LABELS = ['pipeline', 'stage', 'topic', 'partition', 'reason'] as const;
+export const CATALOGUE_LABELS = [
+  'pipeline',
+  'stage',
+  'topic',
+  'partition',
+  'reason',
+  'status', // remote-write requests only: 2xx, 3xx, 4xx, 5xx, timeout, error
+] as const;
