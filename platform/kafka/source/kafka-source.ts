@@ -54,6 +54,9 @@ export class KafkaSource extends Producer<SourceMessage> {
   readonly events: EventEmitter<SourceEvents>;
   readonly options: KafkaSourceOptions;
   private readonly core: Core;
+  // Demand asked of this source and not yet met. A consumer that leaves keeps its share here:
+  // the dispatcher subtracts it from the next asks (or from what lands in the stage buffer),
+  // so dropping it here as well would lose that much demand and stall the others.
   private pendingDemand = 0;
   private infoQueued = false;
   private startResult: Promise<void> | undefined;
@@ -215,14 +218,6 @@ export class KafkaSource extends Producer<SourceMessage> {
     if (message !== AVAILABLE) return undefined;
     this.infoQueued = false;
     return this.emitForDemand();
-  }
-
-  /** The demand of a consumer that left is gone: keep no more than the others still want. */
-  override handleCancel(): undefined {
-    let wanted = 0;
-    for (const consumer of this.stats().consumers) wanted += consumer.pendingDemand;
-    this.pendingDemand = Math.min(this.pendingDemand, wanted);
-    return undefined;
   }
 
   /** Stopped some other way than shutdown(): still commit what finished and leave. */

@@ -200,7 +200,23 @@ it('changes batch size and processor concurrency of a running Kafka pipeline ove
     ]);
     expect(await processors()).toEqual(['set.processor.0', 'set.processor.1']);
     await producing;
-    await until('3000 delivered', () => delivered() >= 3000);
+    await until('3000 delivered', () => delivered() >= 3000).catch(async (error: Error) => {
+      const stats = pipeline!.stats().map((st) => ({
+        name: st.name,
+        status: st.status,
+        in: st.eventsIn,
+        out: st.eventsOut,
+        buffered: st.buffered,
+        queued: st.queued,
+        mailbox: st.mailbox,
+        producers: st.producers.map((p) => `${p.producer}:${p.pendingDemand}`),
+        consumers: st.consumers.map((c) => `${c.consumer}:${c.pendingDemand}`),
+      }));
+      const partitions = (await topology(server!)).partitions;
+      throw new Error(
+        `${error.message}: ${delivered()} delivered; stages ${JSON.stringify(stats)}; partitions ${JSON.stringify(partitions)}`,
+      );
+    });
     await sleep(300);
 
     // Every record exactly once.
