@@ -77,8 +77,9 @@ const CONCURRENCY_MAX = 1024;
  * The processors and batchers of one pipeline part, run under a {@link Supervisor}
  * (`one_for_one`, restart on failure only):
  * - a stage that crashes (a handler threw outside the per-message retries) gives up the
- *   messages it held (the stages core reports them, see `onLost`): they are failed with reason `crashed`
- *   and dead-lettered, so their offsets still get committed; the stage restarts and
+ *   messages it held (the stages core reports them, see `onLost`; a batcher adds its open
+ *   batches): they are failed with reason `crashed` and dead-lettered, so their offsets
+ *   still get committed; the stage restarts and
  *   resubscribes (a processor to the source and its batchers to it, a batcher to the
  *   processors and its sinks to it), and the pipeline goes on;
  * - past the restart budget the supervisor gives up and `done()` resolves with its
