@@ -316,16 +316,14 @@ export class SupervisedStages {
         const orphan = this.sourceGone;
         const stage = this.blueprint.processors!.make(index, !orphan);
         this.adopt(id, stage);
-        if (orphan) {
-          queueMicrotask(() => void stage.stop('normal'));
-          return stage;
-        }
         // At the first start the batchers come after the processors and subscribe to them;
         // a processor added or restarted later is subscribed by the running batchers.
         for (const b of this.blueprint.batchers) {
           const batcher = this.live.get(this.batcherId(b.name)) as BatcherStage | undefined;
           if (batcher && batcher.stats().status !== 'stopped') batcher.subscribe(stage, b.input);
         }
+        // Its normal end then tells the batchers, which finish once no processor is left.
+        if (orphan) queueMicrotask(() => void stage.stop('normal'));
         return stage;
       },
     };

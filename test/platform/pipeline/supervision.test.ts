@@ -183,6 +183,36 @@ describe('supervised processors and batchers', () => {
     ).toEqual(['stopped', 'stopped']);
   });
 
+  it('a processor that crashes while the pipeline drains: its batch is dead-lettered, the stop completes', async () => {
+    let crash = false;
+    const { crashing } = crashingTelemetry('sup.processor.0', () => crash);
+    const deadLettered: DeadLetterRecord[] = [];
+    const pipeline = await start({
+      name: 'sup',
+      telemetry: crashing,
+      processors: {
+        maxDemand: 10,
+        handleMessage: () => new Promise((r) => setTimeout(r, 30)),
+      },
+      batchers: { default: { batchSize: 5, batchTimeoutMs: 5 } },
+      sinks: { default: async () => {} },
+      deadLetter: { topic: 'sup-dlq', send: async (records) => void deadLettered.push(...records) },
+      drainTimeoutMs: 3000,
+    });
+    const sent = sendTestMessages(pipeline, range(0, 5));
+    await eventually('the batch in the processor', () =>
+      pipeline.stats().some((s) => s.name === 'sup.processor.0' && s.eventsIn === 5),
+    );
+    // The source finishes while the processor is still in its call, which then crashes.
+    crash = true;
+    const report = await pipeline.stop();
+    expect(report.drained).toBe(true);
+    expect(await pipeline.done()).toBe('normal');
+    const { failed } = await sent;
+    expect(failed.map((m) => m.data)).toEqual(range(0, 5));
+    expect(deadLettered).toHaveLength(5);
+  });
+
   it('refuses supervision options out of range, naming the key', () => {
     expect(() =>
       createPipeline(
