@@ -84,6 +84,8 @@ export interface LatencyResult {
   /** Samples the generator sent, and how late its slowest slice went out, ms. */
   readonly sent: number;
   readonly maxSendLagMs: number;
+  /** What the variant last logged at error level ('' when nothing). */
+  readonly lastError: string;
 }
 
 export interface KafkaBenchResult {
@@ -95,6 +97,8 @@ export interface KafkaBenchResult {
   readonly runs: VariantRun[];
   /** Why runs' windows differed from the first run's (empty: all equal). */
   readonly mismatches: string[];
+  /** Runs that did not finish, and why. */
+  readonly failures: string[];
   /** One per offered rate, in the order given. */
   readonly latency: LatencyResult[];
 }
@@ -273,6 +277,15 @@ async function preload(
   };
 }
 
+/** The last error each variant's process logged (kafkajs's `error`, or the log message). */
+const lastErrors = new WeakMap<Child, string>();
+
+/** What a variant's process last logged at error level, for a run that failed. */
+function lastError(child: Child): string {
+  const e = lastErrors.get(child);
+  return e ? `; last error the variant logged: ${e}` : '';
+}
+
 function startVariant(variant: Variant, settings: VariantSettings, cpuProfDir?: string): Child {
   const prof = cpuProfDir
     ? [
@@ -281,28 +294,60 @@ function startVariant(variant: Variant, settings: VariantSettings, cpuProfDir?: 
         `--cpu-prof-name=${variant}-${Date.now()}.cpuprofile`,
       ]
     : [];
-  return new Child(
+  const child = new Child(
     process.execPath,
     [...prof, join(__dirname, 'transform-variant.js'), variant, JSON.stringify(settings)],
     variant,
   );
+  child.proc.stderr?.on('data', (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) {
+      if (!line.includes('"level":50')) continue;
+      try {
+        const o = JSON.parse(line) as { error?: unknown; msg?: unknown };
+        lastErrors.set(child, String(o.error ?? o.msg));
+      } catch {
+        // a line cut between two chunks
+      }
+    }
+  });
+  return child;
 }
 
-/** Waits until the reader holds every kept sample's window; false after `waitMs`. */
+/** A run in which no new window became readable for this long is stuck. */
+const STALL_MS = 90_000;
+
+/**
+ * Waits until the reader holds every kept sample's window; throws when the variant exited,
+ * or when no window came for {@link STALL_MS}, or after `waitMs`.
+ */
 async function awaitWindows(reader: OutputReader, input: Input, child: Child, waitMs: number) {
   const deadline = Date.now() + waitMs;
   let told = Date.now();
+  let counted = -1;
+  let changed = Date.now();
+  const where = () =>
+    `windows hold ${reader.countedSamples(input.tailStart)} of ${input.kept} samples`;
   for (;;) {
+    const now = reader.countedSamples(input.tailStart);
+    if (now !== counted) {
+      counted = now;
+      changed = Date.now();
+    }
+    if (Date.now() - changed > STALL_MS)
+      throw new Error(
+        `stuck: no new window for ${STALL_MS / 1000} s, ${where()}${lastError(child)}`,
+      );
     if (process.env.BENCH_DEBUG && Date.now() - told > 5_000) {
       told = Date.now();
       process.stderr.write(
         `${child.label}: windows hold ${reader.countedSamples(input.tailStart)} of ${input.kept} samples (${reader.windows.size} windows)\n`,
       );
     }
-    if (reader.countedSamples(input.tailStart) >= input.kept) return true;
+    if (counted >= input.kept) return;
     if (child.proc.exitCode !== null)
-      throw new Error(`${child.label} exited (${child.proc.exitCode})`);
-    if (Date.now() > deadline) return false;
+      throw new Error(`exited (${child.proc.exitCode}), ${where()}${lastError(child)}`);
+    if (Date.now() > deadline)
+      throw new Error(`${where()} after ${waitMs / 1000} s${lastError(child)}`);
     await sleep(10);
   }
 }
@@ -342,6 +387,7 @@ export async function kafkaBench(s: KafkaBenchSettings): Promise<KafkaBenchResul
     );
     const runs: VariantRun[] = [];
     const mismatches: string[] = [];
+    const failures: string[] = [];
     let reference: OutputReader['windows'] | undefined;
     for (let round = 1; round <= s.rounds; round++) {
       const order = round % 2 === 1 ? VARIANTS : [...VARIANTS].reverse();
@@ -360,11 +406,7 @@ export async function kafkaBench(s: KafkaBenchSettings): Promise<KafkaBenchResul
         try {
           const joined = Number((await child.line('joined', 180_000)).split(' ')[1]);
           const cpu0 = procSnapshot(child.pid)!;
-          if (!(await awaitWindows(reader, input, child, 600_000))) {
-            throw new Error(
-              `${variant}: windows hold ${reader.countedSamples(input.tailStart)} of ${input.kept} samples after 600 s`,
-            );
-          }
+          await awaitWindows(reader, input, child, 600_000);
           const done = Date.now();
           const cpu1 = procSnapshot(child.pid)!;
           const seconds = (done - joined) / 1000;
@@ -390,6 +432,10 @@ export async function kafkaBench(s: KafkaBenchSettings): Promise<KafkaBenchResul
               `cpu ${run.cpuSecondsPerMillion.toFixed(2)} s/M  ${seconds.toFixed(2)} s  peak rss ${run.peakRssMiB.toFixed(0)} MiB  ` +
               `windows ${run.windows} (records read ${run.records})`,
           );
+        } catch (error) {
+          const why = `round ${round} ${variant}: FAILED: ${(error as Error).message}`;
+          failures.push(why);
+          s.say(`  ${why}`);
         } finally {
           await child.stop();
           await reader.stop();
@@ -400,7 +446,13 @@ export async function kafkaBench(s: KafkaBenchSettings): Promise<KafkaBenchResul
     }
     const latency: LatencyResult[] = [];
     for (const rate of s.latencySeconds > 0 ? s.latencyRates : []) {
-      latency.push(await latencyRun(kafka, brokers, topicsFor(s.latencyVariant, ''), s, rate));
+      try {
+        latency.push(await latencyRun(kafka, brokers, topicsFor(s.latencyVariant, ''), s, rate));
+      } catch (error) {
+        const why = `latency at ${rate} samples/s: FAILED: ${(error as Error).message}`;
+        failures.push(why);
+        s.say(why);
+      }
     }
     return {
       brokers: provided.provider,
@@ -410,6 +462,7 @@ export async function kafkaBench(s: KafkaBenchSettings): Promise<KafkaBenchResul
       directRecords: input.directRecords,
       runs,
       mismatches,
+      failures,
       latency,
     };
   } finally {
@@ -479,7 +532,8 @@ async function latencyRun(
     const last = scheduled(total - 1);
     // Until the pipeline has parsed every sample sent (it may have fallen behind), then until
     // no new window became readable for 3 s: the windows the live input closed are out.
-    await child.progress(sent, 300_000);
+    // A pipeline that stopped parsing (stuck) is given two minutes, then judged on what came.
+    await child.progress(sent, 120_000).catch(() => undefined);
     await sleep(LATENESS_MS);
     for (let seen = -1, stable = 0; stable < 3 && Date.now() - last < 300_000; ) {
       const now = reader.windows.size;
@@ -495,6 +549,7 @@ async function latencyRun(
       ...l,
       sent,
       maxSendLagMs,
+      lastError: lastError(child),
     };
   } finally {
     await producer.disconnect().catch(() => undefined);

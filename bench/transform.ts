@@ -219,6 +219,7 @@ function pairedRatio(runs: readonly VariantRun[], a: string, b: string) {
     const y = runs.find((r) => r.round === round && r.variant === b);
     if (x && y) ratios.push(x.samplesPerS / y.samplesPerS);
   }
+  if (ratios.length === 0) return { median: Number.NaN, min: Number.NaN, max: Number.NaN };
   return { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) };
 }
 
@@ -295,6 +296,7 @@ async function main() {
         ? 'every run wrote the same windows as the first (count, sum; p99 within 2 α); exactly_once runs wrote each once'
         : `WINDOWS DIFFER: ${kafka.mismatches.join(' | ')}`,
     );
+    for (const f of kafka.failures) console.log(`FAILED: ${f}`);
     for (const r of kafka.runs) {
       if (r.variant.endsWith('eos') && r.records !== r.windows)
         console.log(
@@ -304,7 +306,8 @@ async function main() {
     for (const x of kafka.latency) {
       console.log(
         `${x.variant} latency at ${x.offeredSamplesPerS} samples/s offered for ${x.seconds} s (open loop, ${x.sent} samples sent, slowest slice out ${Math.round(x.maxSendLagMs)} ms after its schedule): ` +
-          `p50 ${x.p50.toFixed(0)} ms, p99 ${x.p99.toFixed(0)} ms, max ${x.max.toFixed(0)} ms over ${x.windows} windows (${x.samples} samples); scheduled send → readable (read_committed) − (end + lateness − scheduled)`,
+          `p50 ${x.p50.toFixed(0)} ms, p99 ${x.p99.toFixed(0)} ms, max ${x.max.toFixed(0)} ms over ${x.windows} windows (${x.samples} samples); scheduled send → readable (read_committed) − (end + lateness − scheduled)` +
+          (x.windows === 0 ? `: no window of the live input became readable${x.lastError}` : ''),
       );
     }
     const l = kafka.latency[0];
@@ -338,6 +341,7 @@ async function main() {
         : {}),
       repartition_cpu_ratio: r3(hopCpu),
       windows_equal: kafka.mismatches.length === 0,
+      failed_runs: kafka.failures.length,
       goal_eos_vs_alo_pass: eosVsAlo.median >= GOAL_EOS_VS_ALO,
       goal_p99_pass: l ? l.p99 <= GOAL_P99_MS : null,
       load_average: loadNow,
