@@ -103,6 +103,47 @@ describe('supervised processors and batchers', () => {
     );
   });
 
+  it('a partitioned processor that crashes takes its partition back when it restarts', async () => {
+    let crashes = 1;
+    const { telemetry, crashing } = crashingTelemetry('sup.processor.1', () => crashes-- > 0);
+    const seen = new Map<number, number[]>();
+    const pipeline = await start({
+      name: 'sup',
+      telemetry: crashing,
+      processors: { concurrency: 2, maxDemand: 6, partitionBy: (m) => (m.data as number) % 4 },
+      batchers: {
+        default: { batchSize: 3, batchTimeoutMs: 5, batchKey: (m) => (m.data as number) % 4 },
+      },
+      sinks: {
+        default: async (ms: Message[]) => {
+          for (const m of ms) {
+            const key = (m.data as number) % 4;
+            seen.set(key, [...(seen.get(key) ?? []), m.data as number]);
+          }
+        },
+      },
+      deadLetter: { topic: 'sup-dlq', send: async () => {} },
+    });
+    const first = await sendTestMessages(pipeline, range(0, 200));
+    expect(first.failed.length).toBeGreaterThan(0);
+    const failed = new Set(first.failed.map((m) => m.data as number));
+    // What was not dead-lettered arrived, each key in order.
+    for (const [key, values] of seen) {
+      expect(values).toEqual(range(0, 200).filter((n) => n % 4 === key && !failed.has(n)));
+    }
+    const source = pipeline.stats().find((s) => s.name === 'sup.source')!;
+    expect(source.consumers.map((c) => c.consumer).sort()).toEqual([
+      'sup.processor.0',
+      'sup.processor.1',
+    ]);
+    const second = await sendTestMessages(pipeline, range(1000, 40));
+    expect(second.failed).toEqual([]);
+    // One restart, at once: the old instance's partition was free for the new one.
+    expect(telemetry.topology().stages.find((st) => st.stage === 'sup.processor.1')?.restarts).toBe(
+      1,
+    );
+  }, 10_000);
+
   it('a batcher that crashes once: its open batches are dead-lettered, its sink is subscribed to the new one', async () => {
     let crashes = 1;
     const { crashing } = crashingTelemetry('sup.batcher.default', () => crashes-- > 0);
