@@ -116,11 +116,18 @@ export function buildKafkaHop(
   let idleTimer: NodeJS.Timeout | undefined;
   let idleBusy = false;
   let nextSource: KafkaSource | undefined;
+  // A fenced id: the part's assignment may be out of date (another instance owns the
+  // partition, or the broker expired a transaction while it was away). Like Kafka Streams'
+  // "task migrated", that part rejoins the group; the new assignment initialises fresh ids.
   const inputProducers = delivery.exactlyOnce
-    ? new TransactionalProducers(kafka, `${pipeline}-in`, logger)
+    ? new TransactionalProducers(kafka, `${pipeline}-in`, logger, undefined, () =>
+        firstSource?.requestRejoin(),
+      )
     : undefined;
   const outputProducers = delivery.exactlyOnce
-    ? new TransactionalProducers(kafka, `${pipeline}-${options.step}`, logger)
+    ? new TransactionalProducers(kafka, `${pipeline}-${options.step}`, logger, undefined, () =>
+        nextSource?.requestRejoin(),
+      )
     : undefined;
   // After a commit that failed without an answer: is the group's offset there already?
   const isCommitted = async (t: string, partition: number, offset: number): Promise<boolean> => {

@@ -192,6 +192,13 @@ export class KafkaSource extends Producer<SourceMessage> {
   committedExternally(topic: string, partition: number, offset: number): void {
     this.core.committedExternally(topic, partition, offset);
   }
+  /**
+   * Leaves the current assignment and rejoins the group (after a fenced transactional id:
+   * the assignment may be out of date). See SourceConsumer.requestRejoin.
+   */
+  requestRejoin(): void {
+    this.core.requestRejoin();
+  }
 
   /** Commits what finished now. */
   commit(): Promise<void> {

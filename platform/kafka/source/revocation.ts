@@ -12,6 +12,11 @@ export type RevocationCause =
   | 'commit'
   /** The consumer crashed and restarts. */
   | 'crash'
+  /**
+   * Asked for (`requestRejoin`): a transactional id of one of its partitions was fenced, so
+   * this member's assignment may be out of date (Kafka Streams' "task migrated").
+   */
+  | 'requested'
   /** No notice: the next join simply came with a new generation (evicted while silent). */
   | 'unnoticed'
   /** The source stopped and left the group (reported at once, after the last commit). */

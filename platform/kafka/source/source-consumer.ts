@@ -452,6 +452,21 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
     this.committer.commitIfIdle();
   }
 
+  /**
+   * Gives up the current assignment and rejoins the group: stop handing out, drain, commit,
+   * then kafkajs rejoins from the next fetched batch (see eachBatch). For a member whose
+   * assignment may be out of date although the group has not said so (a transactional id of
+   * one of its partitions was fenced: another member owns it now, or the broker expired its
+   * transaction). A new assignment follows either way.
+   */
+  requestRejoin(): void {
+    if (this.phase !== 'running' || this.revoking) return;
+    this.log.warn('rejoining the group on request (a transactional id was fenced)');
+    this.beginRevocation('requested');
+    // A fetch must reach eachBatch, which drains and makes kafkajs rejoin.
+    this.nudge(true);
+  }
+
   private onRebalancing(): void {
     // kafkajs is about to rejoin: its JoinGroup waits for this drain (join-gate.ts).
     void this.drainForRebalance('rejoin');

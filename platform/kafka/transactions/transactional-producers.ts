@@ -46,6 +46,12 @@ export class TransactionalProducers {
     private readonly log: Logger,
     /** The broker aborts a transaction left open this long (a crashed owner). */
     private readonly transactionTimeoutMs = 60_000,
+    /**
+     * Told once when a partition's id is fenced: this instance's assignment may be out of
+     * date (another owns the partition, or the broker expired its transaction), and only a
+     * new assignment (a rejoin, then {@link prepare}) lets it write for the partition again.
+     */
+    private readonly onFenced: (topic: string, partition: number) => void = () => {},
   ) {}
 
   /** The transactional id of a partition's producer. */
@@ -94,10 +100,8 @@ export class TransactionalProducers {
   ): Promise<void> {
     const id = this.idOf(topic, partition);
     const previous = this.turns.get(id) ?? Promise.resolve();
-    const turn = previous.then(
-      () => this.runNow(id, work, committed),
-      () => this.runNow(id, work, committed),
-    );
+    const now = () => this.runNow(id, { topic, partition }, work, committed);
+    const turn = previous.then(now, now);
     this.turns.set(id, turn);
     const forget = () => {
       if (this.turns.get(id) === turn) this.turns.delete(id);
@@ -108,6 +112,7 @@ export class TransactionalProducers {
 
   private async runNow(
     id: string,
+    at: { topic: string; partition: number },
     work: (transaction: Transaction) => Promise<void>,
     committed: (() => Promise<boolean>) | undefined,
   ): Promise<void> {
@@ -118,7 +123,7 @@ export class TransactionalProducers {
       );
     }
     const used = this.producer(id);
-    const producer = await used.catch((error: unknown) => this.refused(id, error));
+    const producer = await used.catch((error: unknown) => this.refused(id, at, error));
     let transaction: Transaction | undefined;
     let committing = false;
     try {
@@ -127,7 +132,7 @@ export class TransactionalProducers {
       committing = true;
       await transaction.commit();
     } catch (error) {
-      if (fenced(error)) return this.refused(id, error, used);
+      if (fenced(error)) return this.refused(id, at, error, used);
       if (!committing && transaction?.isActive()) {
         await transaction.abort().catch(() => undefined);
       }
@@ -135,7 +140,7 @@ export class TransactionalProducers {
       await this.drop(id, used);
       if (committing && committed) {
         const fresh = this.producer(id);
-        await fresh.catch((e: unknown) => this.refused(id, e));
+        await fresh.catch((e: unknown) => this.refused(id, at, e));
         if (await committed().catch(() => false)) {
           this.log.info(
             { transactionalId: id },
@@ -156,9 +161,17 @@ export class TransactionalProducers {
   }
 
   /** A fenced id: dropped, remembered until the next prepare, reported; else `error` as is. */
-  private async refused(id: string, error: unknown, used?: Promise<Producer>): Promise<never> {
+  private async refused(
+    id: string,
+    at: { topic: string; partition: number },
+    error: unknown,
+    used?: Promise<Producer>,
+  ): Promise<never> {
     if (!fenced(error)) throw error;
-    this.fencedIds.add(id);
+    if (!this.fencedIds.has(id)) {
+      this.fencedIds.add(id);
+      this.onFenced(at.topic, at.partition);
+    }
     await this.drop(id, used);
     this.log.warn(
       { transactionalId: id },

@@ -18,7 +18,10 @@ describe('TransactionalProducers (real broker)', () => {
     const topic = uniqueName('txn-fence');
     await createTopic(topic, 1);
     const prefix = uniqueName('txn-fence-app');
-    const zombie = new TransactionalProducers(newKafka(), prefix, log);
+    const told: string[] = [];
+    const zombie = new TransactionalProducers(newKafka(), prefix, log, undefined, (t, p) =>
+      told.push(`${t}/${p}`),
+    );
     const owner = new TransactionalProducers(newKafka(), prefix, log);
     defer(() => zombie.stop());
     defer(() => owner.stop());
@@ -52,6 +55,8 @@ describe('TransactionalProducers (real broker)', () => {
     await owner.run(topic, 0, async (txn) => {
       await txn.send({ topic, messages: [{ value: 'from the owner' }] });
     });
+    // The zombie was told once, so that it can rejoin its group and learn its assignment.
+    expect(told).toEqual([`${topic}/0`]);
     // read_committed (kafkajs's default): only the owner's record.
     const seen = await consumeAll(topic, 1, { timeoutMs: 30_000 });
     await new Promise((r) => setTimeout(r, 1_000));
