@@ -1,9 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { Registry } from 'prom-client';
 import { startMetricsTransform } from '../../../../platform/apps/metrics-transform/app/metrics-transform-app';
 import { validateConfig } from '../../../../platform/apps/metrics-transform/config/load-config';
 import type { Statistic } from '../../../../platform/apps/metrics-transform/window/aggregate';
 import { createLogger } from '../../../../platform/log/logger';
 import { createTelemetry } from '../../../../platform/telemetry/create-telemetry';
+import { metricNamesUsedByChart } from '../../../deploy/metric-names';
 import { createTopic, produceRecords, testBrokers, uniqueName } from '../../../support/kafka';
 import { PrometheusServer } from '../../sinks/remote-write/prometheus-server';
 import { fixtureConfig, fixtureInput, STATS, WINDOW } from './kafka-fixture';
@@ -41,15 +43,16 @@ describe('metrics-transform into Prometheus', () => {
         remote_write: { url: prometheus.remoteWriteUrl },
       },
     });
+    const telemetry = createTelemetry({
+      pipeline: t.group,
+      registry: new Registry(),
+      defaultMetrics: false,
+      tracing: false,
+    });
     const app = await startMetricsTransform({
       config,
       client: { brokers: testBrokers() },
-      telemetry: createTelemetry({
-        pipeline: t.group,
-        registry: new Registry(),
-        defaultMetrics: false,
-        tracing: false,
-      }),
+      telemetry,
       log: createLogger({ level: 'warn', format: 'json' }),
       startFrom: 'earliest',
     });
@@ -89,6 +92,39 @@ describe('metrics-transform into Prometheus', () => {
           throw new Error(`window ${key}: ${(error as Error).message}`);
         }
       }
+
+      // The sink's own metrics, as the pipeline's /metrics serves them: every sample in
+      // Prometheus was counted as sent, none refused, and the exposition passes promtool.
+      const text = await telemetry.registry.metrics();
+      const value = (series: string) => {
+        const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+        return line === undefined ? undefined : Number(line.slice(series.length + 1));
+      };
+      const p = `pipeline="${t.group}"`;
+      expect(value(`kafka_stages_remote_write_samples_sent_total{${p}}`)).toBeGreaterThanOrEqual(
+        expected.size * STATS.length,
+      );
+      expect(value(`kafka_stages_remote_write_samples_refused_total{${p}}`)).toBe(0);
+      expect(value(`kafka_stages_remote_write_requests_total{${p},status="2xx"}`)).toBeGreaterThan(
+        0,
+      );
+      expect(
+        value(`kafka_stages_remote_write_request_duration_seconds_count{${p}}`),
+      ).toBeGreaterThan(0);
+      // Every remote-write name the chart's dashboard queries has a series here.
+      const chartNames = metricNamesUsedByChart().filter((n) =>
+        n.startsWith('kafka_stages_remote_write_'),
+      );
+      expect(chartNames.length).toBeGreaterThanOrEqual(4);
+      expect(chartNames.filter((n) => !new RegExp(`^${n}[{ ]`, 'm').test(text))).toEqual([]);
+      const promtool = spawnSync('promtool', ['check', 'metrics'], {
+        input: text,
+        encoding: 'utf8',
+      });
+      expect({ status: promtool.status, out: `${promtool.stdout}${promtool.stderr}` }).toEqual({
+        status: 0,
+        out: '',
+      });
     } finally {
       await app.stop();
     }
