@@ -55,6 +55,10 @@ export interface KafkaBenchSettings {
   /** Offered rates of the latency runs, samples/s (the first is the goal's). */
   readonly latencyRates: readonly number[];
   readonly latencySeconds: number;
+  /** The variants to run (default: all four). */
+  readonly variants?: readonly Variant[];
+  /** The transformer's commit_interval, ms (default: its default, 100 ms). */
+  readonly commitIntervalMs?: number;
   /** Directory for `node --cpu-prof` profiles of every variant's process, if set. */
   readonly cpuProfDir?: string;
   readonly say: (line: string) => void;
@@ -390,7 +394,8 @@ export async function kafkaBench(s: KafkaBenchSettings): Promise<KafkaBenchResul
     const failures: string[] = [];
     let reference: OutputReader['windows'] | undefined;
     for (let round = 1; round <= s.rounds; round++) {
-      const order = round % 2 === 1 ? VARIANTS : [...VARIANTS].reverse();
+      const chosen = s.variants ?? VARIANTS;
+      const order = round % 2 === 1 ? chosen : [...chosen].reverse();
       for (const variant of order) {
         const topics = topicsFor(variant, variant.startsWith('direct') ? emptyInput : hopTopic);
         await createTopics(kafka, [
@@ -400,7 +405,12 @@ export async function kafkaBench(s: KafkaBenchSettings): Promise<KafkaBenchResul
         const reader = await readOutput(brokers, topics.output, `${topics.group}-reader`);
         const child = startVariant(
           variant,
-          { brokers, topics, partitions: PARTITIONS },
+          {
+            brokers,
+            topics,
+            partitions: PARTITIONS,
+            ...(s.commitIntervalMs ? { commitIntervalMs: s.commitIntervalMs } : {}),
+          },
           s.cpuProfDir,
         );
         try {
@@ -488,7 +498,12 @@ async function latencyRun(
   const reader = await readOutput(brokers, topics.output, `${topics.group}-reader`);
   const child = startVariant(
     s.latencyVariant,
-    { brokers, topics, partitions: PARTITIONS },
+    {
+      brokers,
+      topics,
+      partitions: PARTITIONS,
+      ...(s.commitIntervalMs ? { commitIntervalMs: s.commitIntervalMs } : {}),
+    },
     s.cpuProfDir,
   );
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });

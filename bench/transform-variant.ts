@@ -35,6 +35,8 @@ export interface VariantSettings {
   readonly topics: PeerTopics;
   /** Partitions of the repartition topic. */
   readonly partitions: number;
+  /** The config's commit_interval, ms (default: the config's default, 100). */
+  readonly commitIntervalMs?: number;
 }
 
 /** The repartition topic of the transformer named `pipeline` (its step is `by-group`). */
@@ -101,8 +103,11 @@ async function main(): Promise<void> {
   if (!['hop-eos', 'hop-alo', 'direct-eos', 'direct-alo'].includes(variant))
     throw new Error(`transform-variant: unknown variant ${JSON.stringify(variant)}`);
   const guarantee: Guarantee = variant.endsWith('eos') ? 'eos' : 'alo';
-  const config = peerConfig(settings.topics, guarantee);
-  if (!config) throw new Error('transform-variant: the config schema refused processing');
+  const base = peerConfig(settings.topics, guarantee);
+  if (!base) throw new Error('transform-variant: the config schema refused processing');
+  const config = settings.commitIntervalMs
+    ? { ...base, commit_interval: settings.commitIntervalMs }
+    : base;
   const running = await start(settings, config, variant.startsWith('direct'));
   say(`joined ${Date.now()}`);
   let said = -1;

@@ -30,7 +30,9 @@
  * BENCH_SAMPLES (in process, 1 000 000), BENCH_RATE (50 000), BENCH_SECONDS (5),
  * BENCH_KAFKA (1), BENCH_KAFKA_SAMPLES (300 000), BENCH_KAFKA_RATE (10 000),
  * BENCH_KAFKA_SECONDS (60), BENCH_KAFKA_RATE2 (2 000: a second latency run below saturation;
- * 0 skips it), BENCH_LATENCY_VARIANT (hop-eos; hop-alo to compare). The last line is JSON; `samples_per_s`, `cpu_s_per_million`
+ * 0 skips it), BENCH_LATENCY_VARIANT (hop-eos; hop-alo to compare), BENCH_VARIANTS (a
+ * comma-separated subset of hop-eos,hop-alo,direct-eos,direct-alo), BENCH_COMMIT_INTERVAL_MS
+ * (the transformer's commit_interval; default its own, 100 ms). The last line is JSON; `samples_per_s`, `cpu_s_per_million`
  * and `p99_latency_ms` are the Kafka exactly_once (with hop) figures when part 3 ran, else
  * the in-process ones (`path` says which).
  */
@@ -251,6 +253,12 @@ async function main() {
       samples: KAFKA_SAMPLES,
       rounds: ROUNDS,
       latencyVariant: (process.env.BENCH_LATENCY_VARIANT ?? 'hop-eos') as Variant,
+      ...(process.env.BENCH_VARIANTS
+        ? { variants: process.env.BENCH_VARIANTS.split(',') as Variant[] }
+        : {}),
+      ...(process.env.BENCH_COMMIT_INTERVAL_MS
+        ? { commitIntervalMs: Number(process.env.BENCH_COMMIT_INTERVAL_MS) }
+        : {}),
       latencyRates: [KAFKA_RATE, ...(KAFKA_RATE2 > 0 ? [KAFKA_RATE2] : [])],
       latencySeconds: KAFKA_SECONDS,
       ...(flags['cpu-prof'] ? { cpuProfDir: flags['cpu-prof'] } : {}),
