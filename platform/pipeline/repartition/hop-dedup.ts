@@ -53,6 +53,11 @@ export class HopDedup {
     return true;
   }
 
+  /** Per writer, the last sequence accepted on `partition` so far (read, not committed). */
+  latest(partition: number): Record<string, Sequence> {
+    return Object.fromEntries(this.partition(partition).last);
+  }
+
   /** The state as of `committed` (the next offset to read): stored with that commit. */
   stateAt(partition: number, committed: number): Record<string, Sequence> {
     const p = this.partition(partition);

@@ -10,9 +10,13 @@
  *
  * A writer stops holding the watermark back when it says it is idle (its input partition
  * is read to the end: nothing to write) until it reports progress again; or when nothing
- * was heard from it for `goneAfterMs` (processing time): it went away. When no writer
- * holds it, the watermark is the greatest progress seen: the input has stopped and open
- * windows may close.
+ * was heard from it for `goneAfterMs` (processing time) while others were: it went away.
+ * When every writer is idle, the watermark is the greatest progress seen: the input has
+ * stopped and open windows may close. When nothing at all was read from the partition for
+ * `goneAfterMs`, nobody counts as gone: the reader itself stalled (its consumer crashed or
+ * is rejoining after a broker restart) or every writer is away, and closing windows then
+ * would close them without records already on their way; once reading resumes, every
+ * writer gets `goneAfterMs` again to be heard from.
  *
  * Writers are expected from the start (the input partitions, known from metadata): one
  * that has not reported yet holds the watermark at −∞ until `goneAfterMs` passed since the
@@ -25,6 +29,8 @@ export class WriterWatermarks {
     number,
     {
       since: number;
+      /** When anything (a record or a marker) was last read from the partition. */
+      lastRead: number;
       writers: Map<string, { progress: number; lastSeen: number; idle: boolean }>;
     }
   >();
@@ -42,7 +48,7 @@ export class WriterWatermarks {
   /** A partition of the internal topic was assigned at `now` (idempotent). */
   assign(partition: number, now: number): void {
     if (!this.partitions.has(partition)) {
-      this.partitions.set(partition, { since: now, writers: new Map() });
+      this.partitions.set(partition, { since: now, lastRead: now, writers: new Map() });
     }
   }
 
@@ -60,9 +66,14 @@ export class WriterWatermarks {
   report(partition: number, writer: string, progress: number, now: number, idle = false): void {
     let p = this.partitions.get(partition);
     if (!p) {
-      p = { since: now, writers: new Map() };
+      p = { since: now, lastRead: now, writers: new Map() };
       this.partitions.set(partition, p);
     }
+    // Back from a stall of the reader: everyone gets the full time again to be heard from.
+    if (now - p.lastRead >= this.goneAfterMs) {
+      for (const other of p.writers.values()) other.lastSeen = now;
+    }
+    p.lastRead = now;
     const w = p.writers.get(writer);
     if (!w) p.writers.set(writer, { progress, lastSeen: now, idle });
     else {
@@ -81,12 +92,13 @@ export class WriterWatermarks {
         if (!p.writers.has(writer)) return Number.NEGATIVE_INFINITY;
       }
     }
+    const readerStalled = now - p.lastRead >= this.goneAfterMs;
     let min = Number.POSITIVE_INFINITY;
     let holding = false;
     let max = Number.NEGATIVE_INFINITY;
     for (const w of p.writers.values()) {
       if (w.progress > max) max = w.progress;
-      if (w.idle || now - w.lastSeen >= this.goneAfterMs) continue;
+      if (w.idle || (!readerStalled && now - w.lastSeen >= this.goneAfterMs)) continue;
       holding = true;
       if (w.progress < min) min = w.progress;
     }

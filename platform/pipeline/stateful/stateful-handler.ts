@@ -66,7 +66,13 @@ export interface StatefulContext {
  *   delivered again, and messages handed out before it can no longer be acknowledged.
  */
 export interface StatefulHandler {
-  handle(messages: Message[], now: number): StatefulResult;
+  /**
+   * `fresh(m)`: true when `m` was never handed to this stage before (its writer's sequence
+   * is past what the last checkpoint says was handled), false when it may be a re-read of
+   * one counted before a restart. A fresh message is never "delivered before": if its state
+   * was already emitted, it is late.
+   */
+  handle(messages: Message[], now: number, fresh?: (m: Message) => boolean): StatefulResult;
   /**
    * The watermark up to which state was emitted by the last `advance` (−∞ before any):
    * once those emissions are confirmed, it is stored with the committed offsets.

@@ -37,6 +37,12 @@ interface Checkpoint {
   readonly f: number;
   /** Per writer, the last sequence read below the committed offset. */
   readonly d: Record<string, Sequence>;
+  /**
+   * Per writer, the last sequence handed to the handler by the time of the commit: after a
+   * restart, a record past it is new (a writer that stalled past the idle timeout and came
+   * back), so a window it falls in that was already emitted makes it late, not a re-read.
+   */
+  readonly h?: Record<string, Sequence>;
 }
 
 /** Where the stage's checkpoints live: the metadata of the committed offsets. */
@@ -118,6 +124,8 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
    * the partition's transactional id, nothing else would refuse them.
    */
   private readonly owned = new Set<number>();
+  /** Per partition, the `h` of its restored checkpoint (see Checkpoint.h). */
+  private readonly handled = new Map<number, Record<string, Sequence>>();
   /** Exactly once: results waiting for the next transaction, and when the last one went. */
   private readonly gathered: StatefulResult[] = [];
   private gatheredTrace: Context | undefined;
@@ -151,6 +159,7 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
     const checkpoint: Checkpoint = {
       f: Number.isFinite(f) ? f : -1,
       d: this.dedup.stateAt(partition, offset),
+      h: this.dedup.latest(partition),
     };
     return JSON.stringify(checkpoint);
   }
@@ -175,6 +184,7 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
     const { watermarks, handler, telemetry } = this.settings;
     const data: Message[] = [];
     const skipped: Message[] = [];
+    const fresh = new WeakSet<Message>();
     for (const m of messages) {
       if (this.stale(m)) continue;
       if (isMarker(m)) {
@@ -202,6 +212,14 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
         skipped.push(m); // a re-delivery: its first copy was counted
         continue;
       }
+      const handled = this.handled.get(m.partition)?.[origin.writer];
+      if (
+        handled &&
+        Number.isFinite(origin.offset) &&
+        (origin.offset > handled[0] || (origin.offset === handled[0] && origin.index > handled[1]))
+      ) {
+        fresh.add(m);
+      }
       data.push(m);
     }
     const out: Message[] = [];
@@ -213,7 +231,7 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
     if (traced.length > 0) {
       handled = telemetry.traceBatch(this.name, traced[0]!.topic, traced, () => {
         trace = context.active();
-        return data.length > 0 ? handler.handle(data, now) : undefined;
+        return data.length > 0 ? handler.handle(data, now, (m) => fresh.has(m)) : undefined;
       });
     }
     if (handled) {
@@ -256,6 +274,7 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
     this.gathered.length = 0;
     this.confirmed = Number.NEGATIVE_INFINITY;
     this.floors.clear();
+    this.handled.clear();
     this.owned.clear();
     for (const p of partitions) this.owned.add(p);
     handler.reset();
@@ -267,6 +286,7 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
         continue;
       }
       this.dedup.restore(p, checkpoint.d);
+      if (checkpoint.h) this.handled.set(p, checkpoint.h);
       if (checkpoint.f >= 0) {
         handler.restore(p, checkpoint.f);
         this.floors.set(p, checkpoint.f);
@@ -357,6 +377,7 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
           const checkpoint: Checkpoint = {
             f: Number.isFinite(f) ? f : -1,
             d: this.dedup.stateAt(partition, offset),
+            h: this.dedup.latest(partition),
           };
           return JSON.stringify(checkpoint);
         };
@@ -419,7 +440,8 @@ function parseCheckpoint(text: string | undefined): Checkpoint | undefined {
   try {
     const o = JSON.parse(text) as Partial<Checkpoint>;
     if (typeof o.f !== 'number' || typeof o.d !== 'object' || o.d === null) return undefined;
-    return { f: o.f, d: o.d };
+    const h = typeof o.h === 'object' && o.h !== null ? o.h : undefined;
+    return { f: o.f, d: o.d, ...(h ? { h } : {}) };
   } catch {
     return undefined;
   }

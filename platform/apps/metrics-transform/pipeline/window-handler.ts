@@ -79,7 +79,7 @@ export class WindowHandler implements StatefulHandler {
     this.floors.set(partition, watermark);
   }
 
-  handle(messages: Message[]): StatefulResult {
+  handle(messages: Message[], _now?: number, fresh?: (m: Message) => boolean): StatefulResult {
     const emit: StatefulOutput[] = [];
     const done: Message[] = [];
     for (const m of messages) {
@@ -93,6 +93,14 @@ export class WindowHandler implements StatefulHandler {
         continue;
       }
       if (this.emittedBefore(sample, m.partition)) {
+        if (fresh?.(m)) {
+          // Never counted (its writer came back after its windows were emitted): late, like
+          // any sample whose windows closed, not silently taken for a re-read.
+          const why = this.late('its windows were emitted before a restart');
+          if (this.plan.deadLetterLate) markFailed(m, 'late', new Error(why));
+          else done.push(m);
+          continue;
+        }
         // Counted in results delivered before a restart; a counter still needs it as the
         // baseline of its next rate.
         if (this.rate && this.plan.rate?.matches(sample.name)) this.rate.next(sample);

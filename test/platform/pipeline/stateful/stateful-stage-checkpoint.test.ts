@@ -5,6 +5,7 @@
 // emitting partial copies of them.)
 import type { Message } from '../../../../platform/message/message';
 import type { DeadLetterer } from '../../../../platform/pipeline/dead-letter';
+import { HOP_HEADERS } from '../../../../platform/pipeline/repartition/hop-headers';
 import { WriterWatermarks } from '../../../../platform/pipeline/repartition/writer-watermarks';
 import type {
   StatefulHandler,
@@ -23,8 +24,13 @@ class PassThrough implements StatefulHandler {
   readonly restored = new Map<number, number>();
   /** Called with each message handled (a test's hook into the middle of a batch). */
   onHandle: (m: Message) => void = () => {};
-  handle(messages: Message[]): StatefulResult {
-    for (const m of messages) this.onHandle(m);
+  /** What `fresh` said of each message handled, by its data. */
+  readonly freshness = new Map<unknown, boolean>();
+  handle(messages: Message[], _now?: number, fresh?: (m: Message) => boolean): StatefulResult {
+    for (const m of messages) {
+      this.onHandle(m);
+      this.freshness.set(m.data, fresh?.(m) ?? false);
+    }
     return {
       emit: messages.map((m) => ({ key: null, value: String(m.data), partition: m.partition })),
       done: messages,
@@ -149,6 +155,50 @@ describe('StatefulStage checkpoints', () => {
       expect(stale).toEqual([0]);
     } finally {
       await Promise.all([sink.stop(), stateful.stop(), source.stop()]);
+    }
+  });
+
+  it('stores what each writer had handed over, and after a restart tells new records from re-reads', async () => {
+    // A record of writer in/0, sequence <input offset>:<index>, at `offset` of partition 0.
+    const hop = (data: string, offset: number, sequence: string) =>
+      testMessage(data, {
+        partition: 0,
+        offset,
+        headers: {
+          [HOP_HEADERS.writer]: 'in/0',
+          [HOP_HEADERS.eventTime]: '1000',
+          [HOP_HEADERS.sequence]: sequence,
+        },
+      });
+    const first = stage(new Map());
+    first.source.start();
+    first.stateful.start();
+    first.sink.start();
+    try {
+      first.stateful.reassigned([0]);
+      first.source.push([hop('a', 1, '10:0'), hop('b', 2, '11:0')]);
+      await until(
+        () =>
+          first.commits.length > 0 &&
+          JSON.stringify(JSON.parse(first.commits.at(-1)!.metadata).h) === '{"in/0":[11,0]}',
+      );
+    } finally {
+      await Promise.all([first.sink.stop(), first.stateful.stop(), first.source.stop()]);
+    }
+    // A restart from a committed offset below 'b' (d: read up to 10:0) after 'b' was handed
+    // over (h: 11:0): 'b' is read again, 'c' is new.
+    const stored = JSON.stringify({ f: -1, d: { 'in/0': [10, 0] }, h: { 'in/0': [11, 0] } });
+    const second = stage(new Map([[0, stored]]));
+    second.source.start();
+    second.stateful.start();
+    second.sink.start();
+    try {
+      second.stateful.reassigned([0]);
+      second.source.push([hop('b', 2, '11:0'), hop('c', 3, '12:0')]);
+      await until(() => second.handler.freshness.has('c'));
+      expect(Object.fromEntries(second.handler.freshness)).toEqual({ b: false, c: true });
+    } finally {
+      await Promise.all([second.sink.stop(), second.stateful.stop(), second.source.stop()]);
     }
   });
 });
