@@ -75,7 +75,12 @@ function gateCluster(cluster: ClusterLike, hold: JoinHold): boolean {
   const find = cluster.findGroupCoordinator;
   if (typeof find !== 'function') return false;
   cluster.findGroupCoordinator = async function (this: ClusterLike, ...args: unknown[]) {
-    const broker = await find.apply(this, args);
+    let broker: BrokerLike;
+    try {
+      broker = await find.apply(this, args);
+    } catch (error) {
+      throw brokerAway(error);
+    }
     gateBroker(broker, hold);
     return broker;
   };
@@ -104,4 +109,20 @@ export function atMost(hold: Promise<void>, ms: number): Promise<void> {
     timer = setTimeout(resolve, ms);
   });
   return Promise.race([hold, limit]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * kafkajs gives up looking for the group coordinator after its retries with an error it
+ * does not retry, and its consumer then crashes for good (`restart: false`), although the
+ * broker is merely away (stopped, restarting: seen in make reliability's broker-stop row).
+ * Marked retriable on its root cause, where kafkajs looks, the consumer restarts after its
+ * backoff instead, as for any other outage.
+ */
+function brokerAway(error: unknown): unknown {
+  let root = error as { cause?: unknown; name?: unknown; retriable?: unknown } | undefined;
+  while (root?.cause && typeof root.cause === 'object') root = root.cause as typeof root;
+  if (root && /GroupCoordinatorNotFound|Connection|BrokerNotFound/.test(String(root.name))) {
+    root.retriable = true;
+  }
+  return error;
 }
