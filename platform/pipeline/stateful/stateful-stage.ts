@@ -159,7 +159,7 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
     const checkpoint: Checkpoint = {
       f: Number.isFinite(f) ? f : -1,
       d: this.dedup.stateAt(partition, offset),
-      h: this.dedup.latest(partition),
+      h: this.handedOver(partition),
     };
     return JSON.stringify(checkpoint);
   }
@@ -328,6 +328,21 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
     });
   }
 
+  /**
+   * Per writer, the last sequence handed to the handler on `partition`: what was read since
+   * the restart, and never less than the restored checkpoint said (right after a restart
+   * nothing is read yet, and a checkpoint written then must not forget what was handed over
+   * before it, or records read again after the next restart would count as new: late).
+   */
+  private handedOver(partition: number): Record<string, Sequence> {
+    const out: Record<string, Sequence> = { ...(this.handled.get(partition) ?? {}) };
+    for (const [writer, seq] of Object.entries(this.dedup.latest(partition))) {
+      const had = out[writer];
+      if (!had || seq[0] > had[0] || (seq[0] === had[0] && seq[1] > had[1])) out[writer] = seq;
+    }
+    return out;
+  }
+
   /** Exactly once: commits what gathered since the last transaction. */
   private flush(now: number): Promise<void> {
     const results = this.gathered.splice(0);
@@ -377,7 +392,7 @@ export class StatefulStage extends ProducerConsumer<Message, Message> {
           const checkpoint: Checkpoint = {
             f: Number.isFinite(f) ? f : -1,
             d: this.dedup.stateAt(partition, offset),
-            h: this.dedup.latest(partition),
+            h: this.handedOver(partition),
           };
           return JSON.stringify(checkpoint);
         };
