@@ -21,6 +21,7 @@ import { clientOptionsSchema } from '../client/client-options';
 import { createKafka } from '../client/create-kafka';
 import { KafkaOptionsError } from '../errors';
 import { kafkaSourceOf } from '../pipeline-source';
+import { chunkRecords } from '../sink/chunk-records';
 import type { KafkaSource } from '../source/kafka-source';
 import type { KafkaSourceOptionsInput } from '../source/options';
 import type { SourceMessage } from '../source/source-message';
@@ -229,10 +230,16 @@ export function buildKafkaHop(
                       telemetry.injectContext(headers, context);
                       return { key: r.key, value: r.value, headers };
                     });
-                    return txn.sendBatch({
-                      topicMessages: [{ topic: outputTopic, messages }],
-                      acks: -1,
-                    });
+                    // Many windows closing at once (after a backlog) can make MBs: in chunks
+                    // the broker takes, one after another, all in this transaction.
+                    return (async () => {
+                      for (const chunk of chunkRecords(messages)) {
+                        await txn.sendBatch({
+                          topicMessages: [{ topic: outputTopic, messages: chunk }],
+                          acks: -1,
+                        });
+                      }
+                    })();
                   });
                 }
                 const source = nextSource!;

@@ -5,6 +5,7 @@ import { HOP_HEADERS } from '../../pipeline/repartition/hop-headers';
 import type { RepartitionRecord } from '../../pipeline/repartition/repartition-options';
 import { noopTelemetry, type Telemetry } from '../../telemetry/telemetry';
 import { KafkaFencedError } from '../errors';
+import { chunkRecords } from '../sink/chunk-records';
 import { KafkaProducer, type ProducedRecord } from '../sink/kafka-producer';
 import { kafkaProducerOptionsSchema } from '../sink/options';
 import type { TransactionalProducers } from '../transactions/transactional-producers';
@@ -153,7 +154,9 @@ export class RepartitionWriter {
         out.push(...this.recordsOf(list, writer, reached));
       }
       out.push(...this.markers(reached));
-      await this.traced(out, (records) => this.producer.send(records));
+      await this.traced(out, async (records) => {
+        for (const chunk of chunkRecords(records)) await this.producer.send(chunk);
+      });
       this.advance(reached);
       return;
     }
@@ -174,12 +177,16 @@ export class RepartitionWriter {
             topic,
             partition,
             async (txn) => {
-              await this.traced(out, (records) =>
-                txn.sendBatch({
-                  topicMessages: [{ topic: this.settings.topic, messages: records.map(toKafka) }],
-                  acks: -1,
-                }),
-              );
+              // In chunks the broker takes (a backlog makes one batch several MB): one send
+              // after another, in order, all in this transaction.
+              await this.traced(out, async (records) => {
+                for (const chunk of chunkRecords(records)) {
+                  await txn.sendBatch({
+                    topicMessages: [{ topic: this.settings.topic, messages: chunk.map(toKafka) }],
+                    acks: -1,
+                  });
+                }
+              });
               const offset = transactions.settle(list);
               committedOffset = offset;
               if (offset !== undefined) {
