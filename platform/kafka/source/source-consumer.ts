@@ -328,8 +328,10 @@ export class SourceConsumer extends EventEmitter<SourceEvents> {
         // Members of one group may read different topics (a pipeline's repartition hop).
         partitionAssigners: [SubscriptionAssigner],
       },
+      // With external commits (exactly once) the source has nothing to commit, and the
+      // window stages hold acknowledgements past any drain: a hold would only delay the join.
       () =>
-        this.rejoinHold
+        this.rejoinHold && this.options.commits !== 'external'
           ? atMost(
               this.rejoinHold,
               Math.min(session.sessionTimeoutMs, session.rebalanceTimeoutMs) -
