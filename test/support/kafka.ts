@@ -142,6 +142,9 @@ const PRODUCE_CHUNK = 2_000;
  */
 export async function produceRecords(topic: string, records: TestRecord[]): Promise<void> {
   const producer = newKafka(uniqueName('test-producer')).producer({
+    // Idempotent: a send retried on a loaded machine must not write the test's input twice
+    // (a rebalance test once counted 13 526 records in a topic given 12 000).
+    idempotent: true,
     allowAutoTopicCreation: false,
     // The default partitioner, named so kafkajs does not warn that its default changed in v2.
     createPartitioner: Partitioners.DefaultPartitioner,
