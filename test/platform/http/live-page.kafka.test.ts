@@ -58,8 +58,9 @@ async function clickWhenThere(page: Page, selector: string): Promise<void> {
 }
 
 async function actionStatus(page: Page, startsWith: string): Promise<string> {
+  // The final status, not the pending one ("set …") shown while the request is out.
   await page.waitForFunction(
-    `(document.querySelector('#action-status')?.textContent ?? '').startsWith(${JSON.stringify(startsWith)})`,
+    `((t) => t.startsWith(${JSON.stringify(startsWith)}) && !t.endsWith('…'))(document.querySelector('#action-status')?.textContent ?? '')`,
     undefined,
     { timeout: 15_000 },
   );
